@@ -1,0 +1,38 @@
+# Two commands on a fresh machine:  make book   and   make test
+# Each creates/updates the local virtual environment .venv by itself.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+QUICK  ?= 1
+DEVICE ?= auto
+JOBS   ?= 2
+
+.PHONY: venv test book book-fast browser-test bench clean
+
+venv: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps -e .
+	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
+	touch $(STAMP)
+
+test: $(STAMP)
+	$(PY) -m pytest -q tests
+
+book: $(STAMP)
+	$(PY) scripts/build_book.py --quick $(QUICK) --device $(DEVICE) --jobs $(JOBS)
+
+browser-test: $(STAMP)
+	$(PY) -m pytest -q tests/browser
+
+bench: $(STAMP)
+	$(PY) benchmarks/bench_resize.py
+	$(PY) benchmarks/bench_ssim.py
+
+clean:
+	rm -rf _build
