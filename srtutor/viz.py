@@ -269,6 +269,10 @@ def show_images(
         ax.set_xticks([])
         ax.set_yticks([])
         ax.grid(False)
+        for spine in ax.spines.values():
+            spine.set_visible(True)
+            spine.set_edgecolor("#444444")
+            spine.set_linewidth(0.5)
         if titles is not None:
             ax.set_title(titles[i])
         if zoom is not None:
