@@ -1,0 +1,74 @@
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import pytest  # noqa: E402
+
+from srtutor import taxonomy  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_top_level_follows_survey_fig1():
+    assert [n.name for n in taxonomy.TAXONOMY.children] == [
+        "Supervised SR", "Unsupervised SR", "Domain-specific SR"]
+    sup = taxonomy.find("Supervised SR")
+    assert [n.name for n in sup.children] == [
+        "Model frameworks", "Upsampling methods", "Network design", "Learning strategies",
+        "Other improvements"]
+
+
+@pytest.mark.parametrize("name, n_children, first_section", [
+    ("Model frameworks", 4, "3.1.1"),
+    ("Network design", 11, "3.3.1"),       # residual … xUnit: survey §3.3.1–§3.3.11
+    ("Learning strategies", 4, "3.4.1"),
+    ("Other improvements", 5, "3.5.1"),
+    ("Unsupervised SR", 3, "4.1"),
+    ("Domain-specific SR", 6, "5.1"),
+])
+def test_group_sizes_and_sections(name, n_children, first_section):
+    node = taxonomy.find(name)
+    assert len(node.children) == n_children
+    assert node.children[0].section == first_section
+    assert node.children[-1].section.endswith(f".{n_children}")
+
+
+def test_counts_and_lookup():
+    assert len(taxonomy.leaves()) == 39
+    assert taxonomy.find("xunit").section == "3.3.11"
+    assert taxonomy.find("Sub-pixel layer").chapter == "ch06_upsampling"
+    with pytest.raises(KeyError, match="Sub-pixel layer"):
+        taxonomy.find("Sub pixel layers")
+    with pytest.raises(TypeError, match="name"):
+        taxonomy.find(3)
+
+
+def test_every_chapter_link_exists_in_book_plan():
+    docnames = {c.docname for c in taxonomy.CHAPTERS}
+    for _, node in taxonomy.walk():
+        assert node.chapter is None or node.chapter in docnames, node
+    by_chapter = taxonomy.topics_by_chapter()
+    assert "Network design" in by_chapter["ch07_network_design"]
+    assert by_chapter["ch02_degradation"] == []
+    assert len(docnames) == len(taxonomy.CHAPTERS) == 11
+
+
+def test_chapters_match_toc_when_present():
+    toc = ROOT / "_toc.yml"
+    if not toc.exists():
+        pytest.skip("_toc.yml not written yet")
+    text = toc.read_text()
+    for c in taxonomy.CHAPTERS:
+        assert c.docname in text, c.docname
+
+
+def test_plot_has_one_label_per_node():
+    fig = taxonomy.plot_taxonomy()
+    ax = fig.axes[0]
+    texts = [t.get_text() for t in ax.texts]
+    assert len(texts) == sum(1 for _ in taxonomy.walk())
+    assert any(t.startswith("Network design") and "→ ch. 7" in t for t in texts)
+    assert any(t.startswith("xUnit") and "§3.3.11" in t for t in texts)
+    matplotlib.pyplot.close(fig)
