@@ -1,0 +1,372 @@
+"""MATLAB-exact image resizing (survey §2.1, the degradation model).
+
+Almost every SR paper makes its low-resolution inputs with MATLAB's
+``imresize(HR, 1/s, 'bicubic')`` (Wang, Chen, Hoi, *Deep Learning for Image Super-resolution:
+A Survey*, TPAMI 2020, §2.1: "the most commonly used degradation is bicubic
+interpolation with antialiasing"). Published PSNR/SSIM tables are only reproducible with
+*that* resampler, which differs from ``torch.nn.functional.interpolate`` and PIL in three
+ways that this module copies exactly:
+
+1. **Kernel.** Keys' cubic with ``a = -0.5``::
+
+       k(x) = 1.5|x|^3 - 2.5|x|^2 + 1                 for |x| <= 1
+            = -0.5|x|^3 + 2.5|x|^2 - 4|x| + 2         for 1 < |x| <= 2
+
+   When shrinking (scale ``s < 1``) with antialiasing, the kernel is stretched to
+   ``s * k(s x)``, i.e. its support becomes ``4 / s`` input pixels.
+2. **Geometry.** Output pixel ``i`` (1-based) sits at input coordinate
+   ``u = i / s + (1 - 1 / s) / 2``; its taps are ``floor(u - width / 2) + 0 .. ceil(width) + 1``,
+   the weights are normalised to sum to 1, and out-of-range taps are mirrored
+   *symmetrically* (``... 2 1 | 1 2 3 ... n | n n-1 ...``, the edge pixel repeated).
+3. **Order and rounding.** The output size is ``ceil(s * n)``; the two axes are resized one
+   after the other, the axis with the *smaller* scale first (rows first on ties). For ``uint8``
+   images every pass is computed in float64 and rounded back to ``uint8`` (half away from
+   zero, saturated to 0..255), as MATLAB's ``imresizemex`` does.
+
+The resampling is linear and separable: for each axis a weight matrix ``(out, in)`` is built
+once (cached per size, scale, kernel, dtype and device) and applied as a matrix product, so the
+function is batched, runs on any device and is differentiable.
+
+Example::
+
+    from srtutor.resize import imresize, modcrop
+    hr = modcrop(hr, 4)                  # (3, H, W) float in [0, 1]
+    lr = imresize(hr, scale=1 / 4)       # MATLAB imresize(hr, 1/4, 'bicubic')
+    up = imresize(lr, scale=4)           # the "bicubic" baseline of every results table
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import numbers
+import operator
+from typing import Callable, Sequence, Union
+
+import numpy as np
+import torch
+
+from srtutor._checks import check_float, check_positive_int, check_tensor
+
+Tensor = torch.Tensor
+ScaleArg = Union[float, Sequence[float], None]
+SizeArg = Union[Sequence[Union[int, None]], None]
+
+__all__ = ["imresize", "modcrop", "contributions", "Resize", "KERNELS"]
+
+
+# --------------------------------------------------------------------------- kernels
+def _cubic(x: np.ndarray) -> np.ndarray:
+    ax = np.abs(x)
+    ax2, ax3 = ax * ax, ax * ax * ax
+    return (1.5 * ax3 - 2.5 * ax2 + 1.0) * (ax <= 1) + (
+        -0.5 * ax3 + 2.5 * ax2 - 4.0 * ax + 2.0
+    ) * ((ax > 1) & (ax <= 2))
+
+
+def _triangle(x: np.ndarray) -> np.ndarray:
+    return (x + 1.0) * ((x >= -1) & (x < 0)) + (1.0 - x) * ((x >= 0) & (x <= 1))
+
+
+def _box(x: np.ndarray) -> np.ndarray:
+    return ((x >= -0.5) & (x < 0.5)).astype(np.float64)
+
+
+def _lanczos(a: int) -> Callable[[np.ndarray], np.ndarray]:
+    eps = np.finfo(np.float64).eps  # MATLAB adds eps to avoid 0/0 at x = 0
+
+    def kernel(x: np.ndarray) -> np.ndarray:
+        num = np.sin(np.pi * x) * np.sin(np.pi * x / a) + eps
+        return num / (np.pi**2 * x * x / a + eps) * (np.abs(x) < a)
+
+    return kernel
+
+
+#: MATLAB's kernels: name -> (function, support width in input pixels at scale 1).
+KERNELS: dict[str, tuple[Callable[[np.ndarray], np.ndarray], float]] = {
+    "cubic": (_cubic, 4.0),
+    "linear": (_triangle, 2.0),
+    "nearest": (_box, 1.0),
+    "box": (_box, 1.0),
+    "lanczos2": (_lanczos(2), 4.0),
+    "lanczos3": (_lanczos(3), 6.0),
+}
+_ALIASES = {"bicubic": "cubic", "bilinear": "linear", "triangle": "linear"}
+
+
+def _kernel_name(kernel: object) -> str:
+    if not isinstance(kernel, str):
+        raise TypeError(f"kernel must be a string, got {type(kernel).__name__} {kernel!r}")
+    name = _ALIASES.get(kernel.lower(), kernel.lower())
+    if name not in KERNELS:
+        known = sorted(set(KERNELS) | set(_ALIASES))
+        raise ValueError(f"kernel must be one of {known}, got {kernel!r}")
+    return name
+
+
+# --------------------------------------------------------------------------- weight tables
+def contributions(
+    in_length: int, out_length: int, scale: float, kernel: str = "cubic", antialias: bool = True
+) -> tuple[Tensor, Tensor]:
+    """Weights and source indices of a 1-D MATLAB resize (MATLAB's ``contributions``).
+
+    Args:
+        in_length: input length ``n`` (pixels).
+        out_length: output length.
+        scale: output/input scale used for the geometry (MATLAB uses the given scale, not
+            ``out_length / in_length``, when a scale is given).
+        kernel: ``"cubic"`` (``"bicubic"``), ``"linear"`` (``"bilinear"``), ``"nearest"``,
+            ``"box"``, ``"lanczos2"``, ``"lanczos3"``.
+        antialias: stretch the kernel by ``1 / scale`` when shrinking (ignored for
+            ``"nearest"``, whose MATLAB default is no antialiasing; use ``"box"`` for that).
+
+    Returns:
+        ``(weights, indices)``, float64 and int64 tensors of shape ``(out_length, P)``:
+        output pixel ``i`` is ``sum_k weights[i, k] * input[indices[i, k]]`` (0-based indices,
+        borders already mirrored symmetrically, each row of weights summing to 1).
+    """
+    name = _kernel_name(kernel)
+    fn, width = KERNELS[name]
+    if scale < 1 and antialias and name != "nearest":
+        h = lambda t: scale * fn(scale * t)  # noqa: E731  (stretched kernel)
+        width = width / scale
+    else:
+        h = fn
+    x = np.arange(1, out_length + 1, dtype=np.float64)
+    u = x / scale + 0.5 * (1.0 - 1.0 / scale)  # 1-based input coordinate of each output
+    left = np.floor(u - width / 2.0)
+    taps = int(math.ceil(width)) + 2
+    idx = left[:, None] + np.arange(taps, dtype=np.float64)[None, :]  # 1-based
+    w = h(u[:, None] - idx)
+    w = w / w.sum(axis=1, keepdims=True)
+    mirror = np.concatenate([np.arange(in_length), np.arange(in_length - 1, -1, -1)])
+    idx0 = mirror[np.mod(idx.astype(np.int64) - 1, 2 * in_length)]
+    keep = np.any(w != 0, axis=0)  # MATLAB drops all-zero columns
+    return torch.from_numpy(np.ascontiguousarray(w[:, keep])), torch.from_numpy(
+        np.ascontiguousarray(idx0[:, keep])
+    )
+
+
+@functools.lru_cache(maxsize=128)
+def _table(
+    in_len: int, out_len: int, scale: float, kernel: str, antialias: bool,
+    dtype: torch.dtype, device: torch.device,
+) -> tuple[str, Tensor]:
+    """Cached per-axis operator: ``("index", idx)`` for pure copies, else ``("matrix", M)``.
+
+    ``M`` has shape ``(out_len, in_len)`` (float64 weights summed per source pixel, then cast).
+    """
+    w, idx = contributions(in_len, out_len, scale, kernel, antialias)
+    nonzero = (w != 0).sum(dim=1)
+    if bool((nonzero == 1).all()):  # nearest neighbour or identity: a gather, exactly
+        pick = idx.gather(1, (w != 0).to(torch.int64).argmax(dim=1, keepdim=True)).squeeze(1)
+        return "index", pick.to(device)
+    mat = torch.zeros(out_len, in_len, dtype=torch.float64)
+    mat.scatter_add_(1, idx, w)
+    return "matrix", mat.to(device=device, dtype=dtype)
+
+
+def _resize_axis(x: Tensor, dim: int, in_len: int, out_len: int, scale: float,
+                 kernel: str, antialias: bool) -> Tensor:
+    """Resize the last (``dim=-1``) or second-to-last (``dim=-2``) axis of ``x``."""
+    kind, op = _table(in_len, out_len, scale, kernel, antialias, x.dtype, x.device)
+    if kind == "index":
+        return x.index_select(dim, op)
+    if dim == -1:
+        return torch.matmul(x, op.t())
+    return torch.matmul(op, x)
+
+
+# --------------------------------------------------------------------------- argument parsing
+def _check_scale_value(v: object, name: str) -> float:
+    if isinstance(v, bool) or not isinstance(v, numbers.Real):
+        raise TypeError(f"{name} must be a positive number, got {type(v).__name__} {v!r}")
+    f = float(v)
+    if math.isnan(f) or math.isinf(f) or f <= 0:
+        raise ValueError(f"{name} must be a finite number > 0, got {v!r}")
+    return f
+
+
+def _plan(in_hw: tuple[int, int], scale: ScaleArg, size: SizeArg) -> tuple[list[float], list[int]]:
+    """MATLAB's scale/size resolution: returns per-axis ``(scales, out_sizes)`` for (H, W)."""
+    if (scale is None) == (size is None):
+        raise ValueError(
+            "give exactly one of scale and size, got "
+            + ("both" if scale is not None else "neither")
+        )
+    if scale is not None:
+        if isinstance(scale, (tuple, list)):
+            if len(scale) != 2:
+                raise ValueError(f"scale must be a number or a pair (sh, sw), got {scale!r}")
+            scales = [_check_scale_value(s, f"scale[{i}]") for i, s in enumerate(scale)]
+        else:
+            scales = [_check_scale_value(scale, "scale")] * 2
+        out = [int(math.ceil(s * n)) for s, n in zip(scales, in_hw)]
+    else:
+        if isinstance(size, (str, bytes)) or not isinstance(size, Sequence) or len(size) != 2:
+            raise ValueError(f"size must be a pair (H, W) of positive ints, got {size!r}")
+        vals: list[int | None] = []
+        for i, v in enumerate(size):
+            if v is None:
+                vals.append(None)
+                continue
+            if isinstance(v, bool):
+                raise TypeError(f"size[{i}] must be an int, got bool {v!r}")
+            try:
+                iv = operator.index(v)
+            except TypeError:
+                raise TypeError(f"size[{i}] must be an int or None, got {type(v).__name__} {v!r}") from None
+            if iv <= 0:
+                raise ValueError(f"size[{i}] must be a positive int, got {iv}")
+            vals.append(iv)
+        if vals[0] is None and vals[1] is None:
+            raise ValueError("size must have at least one int entry, got (None, None)")
+        if vals[0] is None or vals[1] is None:  # MATLAB's NaN: keep the aspect ratio
+            k = 0 if vals[0] is not None else 1
+            s = vals[k] / in_hw[k]
+            other = int(math.ceil(vals[k] * in_hw[1 - k] / in_hw[k]))
+            vals[1 - k] = other
+            scales = [s, s]
+        else:
+            scales = [vals[0] / in_hw[0], vals[1] / in_hw[1]]
+        out = [int(v) for v in vals]  # type: ignore[arg-type]
+    for i, o in enumerate(out):
+        if o <= 0:
+            raise ValueError(f"output size along axis {'HW'[i]} is {o}; it must be >= 1")
+    return scales, out
+
+
+def _resize_float(x: Tensor, scales: list[float], out: list[int], kernel: str, antialias: bool,
+                  round_uint8: bool = False) -> Tensor:
+    """Resize the last two axes of a float tensor, MATLAB order (smaller scale first)."""
+    order = [0, 1] if scales[0] <= scales[1] else [1, 0]
+    for ax in order:
+        dim = -2 if ax == 0 else -1
+        x = _resize_axis(x, dim, x.shape[dim], out[ax], scales[ax], kernel, antialias)
+        if round_uint8:  # imresizemex returns the input class after every pass
+            x = torch.floor(x + 0.5).clamp_(0.0, 255.0)
+    return x
+
+
+# --------------------------------------------------------------------------- public API
+def imresize(
+    x: Union[Tensor, np.ndarray],
+    scale: ScaleArg = None,
+    size: SizeArg = None,
+    antialias: bool = True,
+    kernel: str = "cubic",
+) -> Union[Tensor, np.ndarray]:
+    """MATLAB's ``imresize`` (default ``'bicubic'``), exactly.
+
+    Args:
+        x: a float tensor ``(H, W)``, ``(C, H, W)`` or ``(N, C, H, W)`` on any device (any
+            float dtype; computed in that dtype; values are *not* clamped or rounded, so the
+            bicubic overshoot beyond [0, 1] is kept — quantise with ``srtutor.io.quantize``
+            to mimic saving a PNG); or a ``uint8`` numpy image ``(H, W)`` / ``(H, W, C)``,
+            computed in float64 and returned as ``uint8`` rounded like MATLAB (each of the
+            two passes rounded half away from zero and saturated).
+        scale: output/input factor, a positive number or a pair ``(sh, sw)``; the output size
+            is ``ceil(scale * input)`` (``1/4`` shrinks 4×, ``2.5`` enlarges).
+        size: explicit output size ``(H, W)``; one entry may be ``None`` to keep the aspect
+            ratio (MATLAB's ``NaN``). The scales are then ``out / in`` per axis. Give exactly
+            one of ``scale`` and ``size``.
+        antialias: when shrinking, stretch the kernel by ``1 / scale`` (MATLAB's default).
+        kernel: ``"cubic"``/``"bicubic"`` (default), ``"linear"``/``"bilinear"``,
+            ``"nearest"`` (MATLAB's nearest: never antialiased), ``"box"``, ``"lanczos2"``,
+            ``"lanczos3"``.
+
+    Returns:
+        The resized image, same type, dtype, device and leading dimensions as ``x``.
+
+    Raises:
+        TypeError: ``x`` is neither a float tensor nor a uint8 numpy array (uint8 *tensors*
+            are refused: the package's tensors are float in [0, 1]; divide by 255).
+        ValueError: bad shape, empty image, bad ``scale``/``size``/``kernel``.
+    """
+    name = _kernel_name(kernel)
+    if isinstance(x, np.ndarray):
+        if x.dtype != np.uint8:
+            raise TypeError(
+                f"x as a numpy array must be a uint8 image (H, W) or (H, W, C), got dtype {x.dtype}; "
+                f"for float images pass a tensor: torch.from_numpy(a).permute(2, 0, 1)"
+            )
+        if x.ndim not in (2, 3):
+            raise ValueError(f"x as a numpy image must have shape (H, W) or (H, W, C), got {x.shape}")
+        _check_nonempty(x.shape[0], x.shape[1], x.shape)
+        scales, out = _plan((x.shape[0], x.shape[1]), scale, size)
+        t = torch.from_numpy(x.astype(np.float64))  # a writable float64 copy
+        t = t.permute(2, 0, 1) if x.ndim == 3 else t
+        y = _resize_float(t, scales, out, name, bool(antialias), round_uint8=True)
+        y = y.permute(1, 2, 0) if x.ndim == 3 else y
+        return y.to(torch.uint8).numpy()
+    check_tensor(x, "x")
+    if x.dtype == torch.uint8:
+        raise TypeError(
+            "x is a uint8 tensor; srtutor tensors are float in [0, 1]: pass x.float() / 255 "
+            "(or a uint8 numpy HWC array to get MATLAB's uint8 rounding)"
+        )
+    check_float(x, "x")
+    if x.ndim not in (2, 3, 4):
+        raise ValueError(
+            f"x must have shape (H, W), (C, H, W) or (N, C, H, W), got {x.ndim} dims {tuple(x.shape)}"
+        )
+    _check_nonempty(x.shape[-2], x.shape[-1], tuple(x.shape))
+    scales, out = _plan((x.shape[-2], x.shape[-1]), scale, size)
+    return _resize_float(x, scales, out, name, bool(antialias))
+
+
+def _check_nonempty(h: int, w: int, shape: object) -> None:
+    if h == 0 or w == 0:
+        raise ValueError(f"x is empty: shape {shape}")
+
+
+def modcrop(x: Union[Tensor, np.ndarray], scale: int) -> Union[Tensor, np.ndarray]:
+    """Crop height and width down to multiples of ``scale``, keeping the top-left corner.
+
+    MATLAB's ``img(1:end-mod(end,s), 1:end-mod(end,s), :)``, used before making LR images so
+    that ``imresize(imresize(hr, 1/s), s)`` has the size of ``hr``.
+
+    Args:
+        x: tensor ``(..., H, W)`` (2 to 4 dims) or numpy image ``(H, W)`` / ``(H, W, C)``.
+        scale: positive int.
+
+    Returns:
+        A view of ``x`` of size ``(H - H % scale, W - W % scale)``.
+    """
+    s = check_positive_int(scale, "scale")
+    if isinstance(x, np.ndarray):
+        if x.ndim not in (2, 3):
+            raise ValueError(f"x as a numpy image must have shape (H, W) or (H, W, C), got {x.shape}")
+        h, w = x.shape[0], x.shape[1]
+    elif isinstance(x, torch.Tensor):
+        if x.ndim not in (2, 3, 4):
+            raise ValueError(
+                f"x must have shape (H, W), (C, H, W) or (N, C, H, W), got {x.ndim} dims {tuple(x.shape)}"
+            )
+        h, w = x.shape[-2], x.shape[-1]
+    else:
+        raise TypeError(f"x must be a torch.Tensor or a numpy array, got {type(x).__name__}")
+    if h < s or w < s:
+        raise ValueError(f"x of size {h}x{w} is smaller than scale {s}: nothing would be left")
+    h2, w2 = h - h % s, w - w % s
+    if isinstance(x, np.ndarray):
+        return x[:h2, :w2]
+    return x[..., :h2, :w2]
+
+
+class Resize(torch.nn.Module):
+    """``nn.Module`` wrapper of :func:`imresize` (e.g. the fixed bicubic upsampler of
+    pre-upsampling SR, survey §3.1.1, or the bicubic degradation of §2.1)."""
+
+    def __init__(self, scale: ScaleArg = None, size: SizeArg = None, antialias: bool = True,
+                 kernel: str = "cubic") -> None:
+        super().__init__()
+        _kernel_name(kernel)
+        self.scale, self.size, self.antialias, self.kernel = scale, size, antialias, kernel
+
+    def forward(self, x: Tensor) -> Tensor:
+        return imresize(x, scale=self.scale, size=self.size, antialias=self.antialias,
+                        kernel=self.kernel)
+
+    def extra_repr(self) -> str:
+        return f"scale={self.scale}, size={self.size}, antialias={self.antialias}, kernel={self.kernel!r}"
