@@ -18,7 +18,7 @@ import torch.nn as nn
 
 _REGISTRY: dict[str, Callable[..., nn.Module]] = {}
 # modules imported on first use of the registry; each calls register() at import time
-_FAMILIES: tuple[str, ...] = ()
+_FAMILIES: tuple[str, ...] = ("srcnn", "vdsr", "fsrcnn", "espcn", "edsr", "lapsrn", "dbpn", "metasr")
 
 
 def register(name: str) -> Callable[[Callable[..., nn.Module]], Callable[..., nn.Module]]:
@@ -63,3 +63,6 @@ def create(name: str, scale: int = 2, **kwargs) -> nn.Module:
 def count_parameters(model: nn.Module, *, trainable_only: bool = True) -> int:
     """Number of (trainable) parameters of ``model``."""
     return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)
+
+
+from srtutor.models.inference import framework, predict, upscale  # noqa: E402  (after register)

@@ -1,0 +1,76 @@
+"""EDSR (Lim et al., CVPRW 2017): enhanced deep residual network, **post-upsampling**.
+
+Head conv, ``B`` residual blocks (conv-ReLU-conv, no batch normalisation, residual scaling),
+a conv, a global skip, a sub-pixel upsampler (one ``conv + PixelShuffle(s)`` for ×2/×3, two
+×2 stages for ×4) and a tail conv, on RGB with the DIV2K mean subtracted.
+
+EDSR-baseline (``B = 16``, 64 channels) counted with biases (the papers' "1.37M" at ×2):
+×2: **1,369,859**; ×3: 1,554,499; ×4: 1,517,571 (the mean shift is a fixed buffer).
+The full EDSR (``B = 32``, 256 channels, residual scaling 0.1) has 40,729,603 parameters at ×2
+(the paper's table quotes 43M).
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn as nn
+
+from srtutor.models import register
+from srtutor.upsample import SubPixelConv
+
+DIV2K_MEAN = (0.4488, 0.4371, 0.4040)
+
+
+class ResBlock(nn.Module):
+    """EDSR residual block: ``x + res_scale * conv(relu(conv(x)))`` (no BN)."""
+
+    def __init__(self, features: int, res_scale: float = 1.0):
+        super().__init__()
+        self.body = nn.Sequential(nn.Conv2d(features, features, 3, padding=1), nn.ReLU(inplace=True),
+                                  nn.Conv2d(features, features, 3, padding=1))
+        self.res_scale = res_scale
+
+    def forward(self, x):
+        return x + self.res_scale * self.body(x)
+
+
+def subpixel_upsampler(features: int, scale: int) -> nn.Sequential:
+    """Sub-pixel upsampler: ``log2(s)`` ×2 stages for powers of two, else one ×s stage."""
+    if scale & (scale - 1) == 0:
+        stages = [SubPixelConv(features, features, 2) for _ in range(scale.bit_length() - 1)]
+    else:
+        stages = [SubPixelConv(features, features, scale)]
+    return nn.Sequential(*stages)
+
+
+class EDSR(nn.Module):
+    """EDSR (Lim et al. 2017), post-upsampling. ``(N, 3, H, W) -> (N, 3, sH, sW)``."""
+
+    upsampling = "post"
+
+    def __init__(self, scale: int = 2, channels: int = 3, n_resblocks: int = 16, features: int = 64,
+                 res_scale: float = 1.0, mean=DIV2K_MEAN):
+        super().__init__()
+        self.scale, self.in_channels = scale, channels
+        self.register_buffer("mean", torch.tensor(mean[:channels] if channels == 3 else [sum(mean) / 3]).view(1, -1, 1, 1))
+        self.head = nn.Conv2d(channels, features, 3, padding=1)
+        self.body = nn.Sequential(*[ResBlock(features, res_scale) for _ in range(n_resblocks)],
+                                  nn.Conv2d(features, features, 3, padding=1))
+        self.tail = nn.Sequential(subpixel_upsampler(features, scale), nn.Conv2d(features, channels, 3, padding=1))
+
+    def forward(self, x):
+        h = self.head(x - self.mean)
+        return self.tail(h + self.body(h)) + self.mean
+
+
+@register("edsr-baseline")
+def edsr_baseline(scale: int = 2, **kw) -> EDSR:
+    """EDSR-baseline: 16 blocks, 64 channels (1,369,859 parameters at ×2)."""
+    return EDSR(scale=scale, **kw)
+
+
+@register("edsr")
+def edsr(scale: int = 2, **kw) -> EDSR:
+    """EDSR: 32 blocks, 256 channels, residual scaling 0.1 (40,729,603 parameters at ×2)."""
+    kw = {"n_resblocks": 32, "features": 256, "res_scale": 0.1, **kw}
+    return EDSR(scale=scale, **kw)
