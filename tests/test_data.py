@@ -1,0 +1,329 @@
+"""srtutor.data: embedded images, benchmark loading/downloading (local server only), pairs, patches."""
+
+import functools
+import hashlib
+import http.server
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from srtutor import data
+from srtutor.degradation import BD, DN, RandomDegradation
+from srtutor.resize import imresize
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def _shared_benchmarks():
+    env = os.environ.get("SRTUTOR_DATA")
+    for cand in ([Path(env)] if env else []) + [SHARED / "benchmarks"]:
+        if (cand / "Set5" / "HR").is_dir():
+            return cand
+    return None
+
+
+# ---------------------------------------------------------------- embedded
+def test_embedded_images_load_offline():
+    assert "astronaut" in data.EMBEDDED and "camera" in data.EMBEDDED
+    a = data.embedded_image("astronaut")
+    assert a.shape == (3, 512, 512) and a.dtype == torch.float32
+    assert 0 <= float(a.min()) and float(a.max()) <= 1
+    assert data.embedded_image("camera").shape == (1, 512, 512)
+    assert data.embedded_image("stereo_motorcycle").shape == (3, 500, 741)
+    two = data.embedded_images(["coins", "coffee"])
+    assert list(two) == ["coins", "coffee"] and two["coffee"].shape[0] == 3
+    with pytest.raises(ValueError, match="astronaut"):
+        data.embedded_image("lena")
+
+
+def test_embedded_tuple_all_load():
+    import skimage.data
+
+    for name in data.EMBEDDED:  # metadata only: every name exists and needs no pooch download
+        assert hasattr(skimage.data, name)
+    assert set(data.EMBEDDED_RGB) <= set(data.EMBEDDED)
+
+
+def test_survey_table():
+    names = [d["name"] for d in data.SURVEY_DATASETS]
+    assert {"Set5", "Set14", "BSDS300", "Urban100", "Manga109", "DIV2K", "T91"} <= set(names)
+    set5 = next(d for d in data.SURVEY_DATASETS if d["name"] == "Set5")
+    assert set5["images"] == 5 and set5["avg_pixels"] == 113_491 and set5["format"] == "PNG"
+
+
+# ---------------------------------------------------------------- roots and names
+def test_default_root(monkeypatch, tmp_path):
+    monkeypatch.setenv("SRTUTOR_DATA", str(tmp_path))
+    assert data.default_root() == tmp_path
+    monkeypatch.delenv("SRTUTOR_DATA")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "c"))
+    assert data.default_root() == tmp_path / "c" / "srtutor"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    assert data.default_root() == Path.home() / ".cache" / "srtutor"
+
+
+def test_benchmark_names():
+    assert data.benchmark_name("bsd100") == "B100" == data.benchmark_name("BSDS100")
+    assert data.benchmark_name("set5") == "Set5"
+    with pytest.raises(ValueError, match="Set5, Set14, B100"):
+        data.benchmark_name("Set6")
+
+
+def _write_set(root, name, arrays):
+    d = root / name / "HR"
+    d.mkdir(parents=True)
+    for stem, arr in arrays.items():
+        Image.fromarray(arr).save(d / f"{stem}.png")
+    return d
+
+
+def test_load_benchmark_from_folder(tmp_path):
+    rng = np.random.default_rng(0)
+    arrays = {"b": rng.integers(0, 256, (6, 5, 3), dtype=np.uint8),
+              "a": rng.integers(0, 256, (4, 7), dtype=np.uint8),
+              "10": rng.integers(0, 256, (3, 3, 3), dtype=np.uint8)}
+    _write_set(tmp_path, "Set14", arrays)
+    assert data.benchmark_available("Set14", tmp_path) and not data.benchmark_available("Set5", tmp_path)
+    imgs = data.load_benchmark("set14", root=tmp_path)
+    assert list(imgs) == ["10", "a", "b"]  # sorted by file name
+    assert imgs["a"].shape == (1, 4, 7) and imgs["b"].shape == (3, 6, 5)
+    assert torch.equal(imgs["a"][0], torch.from_numpy(arrays["a"]).float() / 255)
+    # B100 under one of its alias folders
+    _write_set(tmp_path, "BSD100", {"3096": arrays["b"]})
+    assert list(data.load_benchmark("B100", root=tmp_path)) == ["3096"]
+
+
+def test_missing_benchmark_messages(tmp_path, monkeypatch):
+    monkeypatch.setenv("SRTUTOR_DATA", str(tmp_path / "nowhere"))
+    with pytest.raises(FileNotFoundError) as e:
+        data.load_benchmark("Set5")
+    msg = str(e.value)
+    assert str(tmp_path / "nowhere" / "Set5" / "HR") in msg
+    assert "root=" in msg and "SRTUTOR_DATA" in msg and "download=True" in msg
+    with pytest.raises(FileNotFoundError, match="no pinned download source"):
+        data.load_benchmark("Urban100", root=tmp_path, download=True)
+    with pytest.raises(ValueError, match="no pinned download source"):
+        data.download_benchmark("Manga109", root=tmp_path)
+
+
+@pytest.mark.skipif(_shared_benchmarks() is None, reason="shared benchmark folder (../shared/data/benchmarks or $SRTUTOR_DATA) absent")
+def test_real_set14_and_set5():
+    root = _shared_benchmarks()
+    s14 = data.load_benchmark("Set14", root=root)
+    assert len(s14) == 14 and s14["bridge"].shape[0] == 1 and s14["baboon"].shape == (3, 480, 500)
+    assert list(data.load_benchmark("Set5", root=root)) == ["baby", "bird", "butterfly", "head", "woman"]
+
+
+# ---------------------------------------------------------------- download (local server only)
+def test_shipped_manifest():
+    rows = data.manifest()
+    counts = {s: sum(r["set"] == s for r in rows) for s in ("Set5", "Set14", "B100")}
+    assert counts == {"Set5": 5, "Set14": 14, "B100": 100} and len(rows) == 119
+    for r in rows:
+        assert len(r["sha256"]) == 64 and int(r["sha256"], 16) >= 0
+        assert len(r["source_commit"]) == 40 and "/" in r["source_repo"]
+    assert data.manifest("bsd100") == [r for r in rows if r["set"] == "B100"]
+    root = _shared_benchmarks()
+    if root is not None:  # the pinned hashes are those of the shared copies
+        for r in data.manifest("Set5"):
+            p = root / "Set5" / "HR" / Path(r["file"]).name
+            assert hashlib.sha256(p.read_bytes()).hexdigest() == r["sha256"]
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def server(tmp_path):
+    www = tmp_path / "www"
+    www.mkdir()
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(www)))
+    t = threading.Thread(target=httpd.serve_forever, daemon=True)
+    t.start()
+    yield www, f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def _fake_manifest(tmp_path, www, monkeypatch, corrupt=None):
+    """Serve two small PNGs laid out like raw.githubusercontent.com and pin their hashes."""
+    repo, commit = "someone/sets", "0" * 40
+    rows = []
+    for i, stem in enumerate(["baby", "bird"]):
+        arr = np.full((8, 6, 3), 40 * i + 10, np.uint8)
+        src = www / repo / commit / "CSet5" / f"{stem}.png"
+        src.parent.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(arr).save(src)
+        sha = hashlib.sha256(src.read_bytes()).hexdigest()
+        if stem == corrupt:
+            sha = "f" * 64
+        rows.append(f"Set5\tbenchmarks/Set5/HR/{stem}.png\t6\t8\tRGB\t{sha}\t{repo}\t{commit}\tCSet5/{stem}.png")
+    tsv = tmp_path / "manifest.tsv"
+    tsv.write_text("set\tfile\twidth\theight\tmode\tsha256\tsource_repo\tsource_commit\tsource_path\n"
+                   + "\n".join(rows) + "\n")
+    monkeypatch.setattr(data, "_MANIFEST_PATH", tsv)
+
+
+def test_download_and_verify(tmp_path, server, monkeypatch):
+    www, url = server
+    _fake_manifest(tmp_path, www, monkeypatch)
+    cache = tmp_path / "cache"
+    with pytest.raises(FileNotFoundError, match="download=True"):
+        data.load_benchmark("Set5", root=cache)
+    imgs = data.load_benchmark("Set5", root=cache, download=True, base_url=url)
+    assert list(imgs) == ["baby", "bird"] and imgs["bird"].shape == (3, 8, 6)
+    assert abs(float(imgs["bird"][0, 0, 0]) - 50 / 255) < 1e-7
+    assert sorted(p.name for p in (cache / "Set5" / "HR").iterdir()) == ["baby.png", "bird.png"]
+    # base URL from the environment; files already verified are not fetched again
+    shutil.rmtree(www / "someone")
+    monkeypatch.setenv("SRTUTOR_DATA_URL", url)
+    assert data.download_benchmark("Set5", root=cache) == cache / "Set5" / "HR"
+
+
+def test_download_checksum_mismatch(tmp_path, server, monkeypatch):
+    www, url = server
+    _fake_manifest(tmp_path, www, monkeypatch, corrupt="bird")
+    cache = tmp_path / "cache"
+    with pytest.raises(data.ChecksumError, match="sha256 mismatch.*bird.png"):
+        data.load_benchmark("Set5", root=cache, download=True, base_url=url)
+    left = sorted(p.name for p in (cache / "Set5" / "HR").iterdir())
+    assert left == ["baby.png"]  # the bad file and the temporary file are gone
+
+
+def test_download_http_error(tmp_path, server, monkeypatch):
+    www, url = server
+    _fake_manifest(tmp_path, www, monkeypatch)
+    with pytest.raises(OSError, match="could not download .*404|could not download .*Not Found"):
+        data.download_benchmark("Set5", root=tmp_path / "c", base_url=url + "/missing")
+
+
+@pytest.mark.skipif(_shared_benchmarks() is None, reason="shared benchmark folder absent")
+def test_download_real_table_from_local_mirror(tmp_path, server):
+    """The shipped table + URL layout, against a local mirror of the shared Set5 files."""
+    www, url = server
+    root = _shared_benchmarks()
+    for r in data.manifest("Set5"):
+        dst = www / r["source_repo"] / r["source_commit"] / r["source_path"]
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(root / "Set5" / "HR" / Path(r["file"]).name, dst)
+    imgs = data.load_benchmark("Set5", root=tmp_path / "cache", download=True, base_url=url)
+    assert len(imgs) == 5 and imgs["baby"].shape == (3, 512, 512)
+
+
+# ---------------------------------------------------------------- training images
+def test_load_training_images(tmp_path, monkeypatch):
+    d = tmp_path / "T"
+    d.mkdir()
+    Image.fromarray(np.zeros((5, 5, 3), np.uint8)).save(d / "t2.png")
+    Image.fromarray(np.zeros((5, 4, 3), np.uint8)).save(d / "t1.bmp")
+    (d / "notes.txt").write_text("x")
+    assert list(data.load_training_images(d)) == ["t1", "t2"]
+    monkeypatch.setenv("SRTUTOR_TRAIN_DATA", str(d))
+    assert list(data.load_training_images()) == ["t1", "t2"]
+    with pytest.raises(FileNotFoundError, match="root"):
+        data.load_training_images(tmp_path / "missing")
+    # nothing anywhere: embedded fallback with a warning, or an error
+    monkeypatch.delenv("SRTUTOR_TRAIN_DATA")
+    monkeypatch.setattr(data, "__file__", str(tmp_path / "a" / "b" / "data.py"))
+    monkeypatch.setattr(data, "embedded_images", lambda names, dtype: {n: None for n in names})
+    with pytest.warns(UserWarning, match="embedded"):
+        assert list(data.load_training_images()) == list(data.EMBEDDED_RGB)
+    with pytest.raises(FileNotFoundError, match="SRTUTOR_TRAIN_DATA"):
+        data.load_training_images(fallback_embedded=False)
+    monkeypatch.setenv("SRTUTOR_TRAIN_DATA", str(tmp_path / "missing"))
+    with pytest.warns(UserWarning, match="not a folder"), pytest.raises(FileNotFoundError):
+        data.load_training_images(fallback_embedded=False)
+
+
+# ---------------------------------------------------------------- pairs, augmentation, patches
+def _img(c=3, h=30, w=26, seed=0):
+    return torch.rand(c, h, w, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
+
+
+def test_make_pair():
+    hr = _img()
+    lr, hr_c = data.make_pair(hr, 4)
+    assert hr_c.shape == (3, 28, 24) and lr.shape == (3, 7, 6)
+    assert torch.equal(hr_c, hr[:, :28, :24])
+    assert torch.allclose(lr, imresize(hr_c, scale=1 / 4).clamp(0, 1))
+    lr_bd, _ = data.make_pair(hr, 3, BD(3))
+    assert lr_bd.shape == (3, 10, 8)
+    with pytest.raises(ValueError, match="shrink"):
+        data.make_pair(hr, 2, lambda t: t)
+
+
+def test_augment_dihedral():
+    x = _img(1, 4, 4)
+    outs = [data.augment(x, m) for m in range(8)]
+    assert torch.equal(outs[0], x)
+    assert len({tuple(o.flatten().tolist()) for o in outs}) == 8
+    assert torch.equal(outs[1], torch.rot90(x, 1, (-2, -1))) and torch.equal(outs[4], x.flip(-1))
+    # LR/HR alignment survives augmentation: nearest-upsampled LR stays aligned with HR
+    lr = _img(1, 3, 5)
+    hr = lr.repeat_interleave(2, -2).repeat_interleave(2, -1)
+    for m in range(8):
+        up = data.augment(lr, m).repeat_interleave(2, -2).repeat_interleave(2, -1)
+        assert torch.equal(up, data.augment(hr, m))
+    with pytest.raises(ValueError, match="mode"):
+        data.augment(x, 8)
+
+
+def test_random_patch_pair_aligned():
+    lr = _img(3, 10, 12)
+    hr = lr.repeat_interleave(3, -2).repeat_interleave(3, -1)
+    lp, hp = data.random_patch_pair(lr, hr, 3, 4, torch.Generator().manual_seed(1))
+    assert lp.shape == (3, 4, 4) and hp.shape == (3, 12, 12)
+    assert torch.equal(lp.repeat_interleave(3, -2).repeat_interleave(3, -1), hp)
+    with pytest.raises(ValueError, match="larger"):
+        data.random_patch_pair(lr, hr, 3, 11)
+    with pytest.raises(ValueError, match="scale"):
+        data.random_patch_pair(lr, hr, 2, 4)
+
+
+def test_paired_patch_dataset_deterministic():
+    imgs = {"a": _img(3, 40, 36, 1), "b": _img(3, 33, 48, 2)}
+    ds = data.PairedPatchDataset(imgs, scale=2, patch_size=8, length=10, seed=3)
+    assert len(ds) == 10
+    lr, hr = ds[3]
+    assert lr.shape == (3, 8, 8) and hr.shape == (3, 16, 16)
+    ds2 = data.PairedPatchDataset(imgs, scale=2, patch_size=8, length=10, seed=3)
+    for i in (0, 3, 9):
+        assert all(torch.equal(u, v) for u, v in zip(ds[i], ds2[i]))
+    assert not torch.equal(ds[0][0], data.PairedPatchDataset(imgs, 2, 8, length=10, seed=4)[0][0])
+    # the LR patch is the bicubic LR of the whole image, cropped (no border effects per patch)
+    plain = data.PairedPatchDataset(imgs, 2, 8, augment=False, length=2, seed=0)
+    lr0, hr0 = plain[0]
+    full_lr, full_hr = data.make_pair(imgs["a"], 2)
+    hits = [(y, x) for y in range(full_lr.shape[1] - 7) for x in range(full_lr.shape[2] - 7)
+            if torch.equal(full_lr[:, y:y + 8, x:x + 8], lr0)]
+    assert len(hits) == 1
+    y, x = hits[0]
+    assert torch.equal(full_hr[:, 2 * y:2 * y + 16, 2 * x:2 * x + 16], hr0)
+    batch = next(iter(torch.utils.data.DataLoader(ds, batch_size=4)))
+    assert batch[0].shape == (4, 3, 8, 8) and batch[1].shape == (4, 3, 16, 16)
+    with pytest.raises(IndexError):
+        ds[10]
+
+
+def test_paired_patch_dataset_degradations_and_errors():
+    imgs = [_img(3, 40, 40, 1), _img(3, 36, 44, 2)]
+    ds = data.PairedPatchDataset(imgs, 4, 6, degradation=DN(4), length=3)
+    assert ds[0][0].shape == (3, 6, 6) and not ds.per_item
+    rd = data.PairedPatchDataset(imgs, 2, 8, degradation=RandomDegradation(2, noise_prob=1.0), length=4)
+    a, b = rd[1], rd[1]
+    assert rd.per_item and a[0].shape == (3, 8, 8) and a[1].shape == (3, 16, 16)
+    assert torch.equal(a[0], b[0]) and torch.equal(a[1], b[1])
+    with pytest.raises(ValueError, match="smaller than the HR patch"):
+        data.PairedPatchDataset(imgs, 4, 12)
+    with pytest.raises(ValueError, match="channels"):
+        data.PairedPatchDataset([imgs[0], imgs[1][:1]], 2, 4)
+    with pytest.raises(ValueError, match="empty"):
+        data.PairedPatchDataset({}, 2, 4)
