@@ -1,0 +1,454 @@
+#!/usr/bin/env python
+"""Execute every notebook of the book with papermill, then build the HTML (``make book``).
+
+1. Mirror the book's sources into ``_build/executed/`` (``_config.yml``, ``_toc.yml``, the
+   ``.md`` pages, ``references.bib``, static files); the sources in ``book/`` are never touched.
+2. Execute each notebook listed in ``_toc.yml`` with papermill into that tree (same relative
+   path; parameters ``QUICK``, ``DEVICE``, ``SEED`` injected; kernel ``python3``; working
+   directory = the notebook's folder; ``SRTUTOR_STATIC=1`` so that interactive demos are
+   precomputed), ``--jobs`` notebooks at a time, recording each one's wall time.
+3. Stop with a message naming the notebook and the failing cell when any cell raises.
+4. Write ``_build/timings.json`` and the page ``book/timings.md`` of the executed tree.
+5. Ship MathJax locally (from the npm registry, cached in ``_build/.cache``) so that the
+   pages make no request outside the book, generate the API page, and run
+   ``jupyter-book build`` (execution off, warnings are errors) → ``_build/html``.
+
+Usage::
+
+    python scripts/build_book.py                      # quick mode, device auto, 2 jobs
+    python scripts/build_book.py --quick 0 --device cuda --jobs 1
+    python scripts/build_book.py --only ch02 --only ch04 --no-html
+    python scripts/build_book.py --notebook tests/fixtures/passing.ipynb --no-html --build-dir /tmp/b
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures as cf
+import datetime as _dt
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+MATHJAX_VERSION = "3.2.2"
+STATIC_DIR = "book/_static_local"  # html_static_path in _config.yml
+# sources copied into the executed tree besides the notebooks
+COPY_SUFFIXES = {".md", ".bib", ".svg", ".png", ".jpg", ".jpeg", ".gif", ".css", ".js", ".json", ".txt", ".csv"}
+
+
+# --------------------------------------------------------------------------------------------
+# table of contents
+
+
+def toc_files(toc_path: Path) -> list[str]:
+    """Every ``file`` entry of a jupyter-book ``_toc.yml``, in reading order (without suffix)."""
+    import yaml
+
+    toc = yaml.safe_load(toc_path.read_text())
+    out: list[str] = [toc["root"]]
+
+    def walk(node):
+        if isinstance(node, dict):
+            if "file" in node:
+                out.append(node["file"])
+            for key in ("parts", "chapters", "sections"):
+                for child in node.get(key, []) or []:
+                    walk(child)
+        elif isinstance(node, list):
+            for child in node:
+                walk(child)
+
+    walk({k: v for k, v in toc.items() if k != "root"})
+    return out
+
+
+def resolve_toc_entry(root: Path, entry: str) -> Path | None:
+    """The file behind a toc entry (``.ipynb`` or ``.md``), or ``None`` if absent."""
+    p = root / entry
+    if p.suffix in (".ipynb", ".md") and p.exists():
+        return p
+    for suffix in (".ipynb", ".md"):
+        cand = p.with_name(p.name + suffix)
+        if cand.exists():
+            return cand
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# execution
+
+
+def kernel_env(quick: bool, jobs: int) -> dict[str, str]:
+    """Environment variables for the notebooks' kernels (existing values win where sensible)."""
+    env: dict[str, str] = {"SRTUTOR_STATIC": "1", "SRTUTOR_BUILD_QUICK": "1" if quick else "0"}
+    shared = REPO.parent / "shared" / "data"
+    if "SRTUTOR_DATA" not in os.environ and (shared / "benchmarks").is_dir():
+        env["SRTUTOR_DATA"] = str(shared / "benchmarks")
+    if "SRTUTOR_TRAIN_DATA" not in os.environ and (shared / "train" / "T91").is_dir():
+        env["SRTUTOR_TRAIN_DATA"] = str(shared / "train" / "T91")
+    # figures must reach the notebook: the inline backend, not Agg (Agg would drop them)
+    env["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
+    # several notebooks at once share the cores: do not oversubscribe them
+    if "OMP_NUM_THREADS" not in os.environ:
+        env["OMP_NUM_THREADS"] = str(max(1, (os.cpu_count() or 1) // max(1, jobs)))
+    env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
+    return env
+
+
+def _first_line(source: str) -> str:
+    for line in source.splitlines():
+        if line.strip():
+            return line.strip()
+    return ""
+
+
+def _source_cell_index(src: Path, failing_source: str) -> int | None:
+    import nbformat
+
+    nb = nbformat.read(src, as_version=4)
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "code" and cell.source == failing_source:
+            return i
+    return None
+
+
+def execute_notebook(src: str, dst: str, parameters: dict, cwd: str, env: dict[str, str], kernel: str = "python3") -> dict:
+    """Execute ``src`` with papermill into ``dst``; never raises, returns a result record.
+
+    Returns:
+        ``{"notebook", "status" ("ok" | "failed"), "seconds", "error"}`` where ``error`` names
+        the failing cell (index in the source notebook, its first line) and the exception.
+    """
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    os.environ.update(env)
+    t0 = time.perf_counter()
+    rec = {"notebook": src, "status": "ok", "seconds": 0.0, "error": None}
+    try:
+        pm.execute_notebook(
+            src, dst, parameters=parameters, kernel_name=kernel, cwd=cwd,
+            progress_bar=False, log_output=False, start_timeout=120,
+        )
+    except PapermillExecutionError as exc:
+        idx = _source_cell_index(Path(src), exc.source)
+        where = f"cell {idx}" if idx is not None else f"cell {exc.cell_index} of the executed copy"
+        rec.update(status="failed", error=(
+            f"{where} (In [{exc.exec_count}]) starting with `{_first_line(exc.source)}` "
+            f"raised {exc.ename}: {exc.evalue}"
+        ))
+    except Exception as exc:  # kernel died, bad notebook file, ...
+        rec.update(status="failed", error=f"{type(exc).__name__}: {exc}")
+    rec["seconds"] = round(time.perf_counter() - t0, 2)
+    return rec
+
+
+def execute_all(jobs_list: list[tuple[Path, Path]], parameters: dict, env: dict[str, str], jobs: int) -> list[dict]:
+    """Execute ``(src, dst)`` pairs, ``jobs`` at a time; print a line per notebook as it ends."""
+    results: list[dict] = []
+    with cf.ProcessPoolExecutor(max_workers=max(1, min(jobs, len(jobs_list) or 1))) as pool:
+        futures = {}
+        for src, dst in jobs_list:
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            fut = pool.submit(execute_notebook, str(src), str(dst), parameters, str(dst.parent), env)
+            futures[fut] = src
+        for fut in cf.as_completed(futures):
+            rec = fut.result()
+            rec["notebook"] = _rel(Path(rec["notebook"]))
+            results.append(rec)
+            mark = "ok    " if rec["status"] == "ok" else "FAILED"
+            print(f"  [{mark}] {rec['notebook']:<40s} {rec['seconds']:8.1f} s", flush=True)
+    order = {_rel(src): i for i, (src, _) in enumerate(jobs_list)}
+    return sorted(results, key=lambda r: order.get(r["notebook"], 0))
+
+
+def _rel(p: Path) -> str:
+    try:
+        return str(p.resolve().relative_to(REPO))
+    except ValueError:
+        return str(p)
+
+
+# --------------------------------------------------------------------------------------------
+# the executed tree
+
+
+def mirror_sources(src_root: Path, dst_root: Path) -> None:
+    """Copy the book's non-notebook sources into the executed tree (notebooks come later)."""
+    dst_root.mkdir(parents=True, exist_ok=True)
+    for name in ("_config.yml", "_toc.yml"):
+        shutil.copy2(src_root / name, dst_root / name)
+    book = src_root / "book"
+    for path in book.rglob("*"):
+        rel = path.relative_to(src_root)
+        if any(part.startswith(".ipynb_checkpoints") or part == "__pycache__" for part in rel.parts):
+            continue
+        if path.is_file() and (path.suffix in COPY_SUFFIXES or rel.parts[:2] == tuple(Path(STATIC_DIR).parts)):
+            target = dst_root / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, target)
+
+
+def api_sections(repo: Path) -> str:
+    """One autodoc section per module found in ``srtutor/`` (missing modules are simply absent)."""
+    pkg = repo / "srtutor"
+    mods = sorted(p.stem for p in pkg.glob("*.py") if not p.stem.startswith("_"))
+    mods = [m for m in mods if m not in ("cli",)] + (["cli"] if (pkg / "cli.py").exists() else [])
+    parts = []
+    for m in mods:
+        if m == "models":
+            continue
+        parts.append(f"## `srtutor.{m}`\n\n```{{eval-rst}}\n.. automodule:: srtutor.{m}\n```\n")
+    models = pkg / "models"
+    if (models / "__init__.py").exists():
+        parts.append("## `srtutor.models`\n\n```{eval-rst}\n.. automodule:: srtutor.models\n```\n")
+        for p in sorted(models.glob("*.py")):
+            if not p.stem.startswith("_"):
+                parts.append(f"### `srtutor.models.{p.stem}`\n\n```{{eval-rst}}\n.. automodule:: srtutor.models.{p.stem}\n```\n")
+    return "\n".join(parts)
+
+
+def write_api_page(dst_root: Path) -> None:
+    page = dst_root / "book" / "api.md"
+    if page.exists():
+        text = page.read_text()
+        marker = re.search(r"<!-- api:modules.*?-->", text)
+        sections = api_sections(REPO)
+        text = text[: marker.start()] + sections + text[marker.end():] if marker else text + "\n" + sections
+        page.write_text(text)
+
+
+def ensure_mathjax(cache: Path) -> Path | None:
+    """MathJax 3 from the npm registry (``npm pack``), cached; returns its ``es5`` folder."""
+    es5 = cache / f"mathjax-{MATHJAX_VERSION}" / "package" / "es5"
+    if (es5 / "tex-chtml.js").exists():
+        return es5
+    npm = shutil.which("npm")
+    if npm is None:
+        print("WARNING: npm not found: MathJax will be loaded from its CDN (pages not fully offline)", file=sys.stderr)
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        proc = subprocess.run([npm, "pack", f"mathjax@{MATHJAX_VERSION}", "--silent"], cwd=tmp, capture_output=True, text=True)
+        tgz = next(Path(tmp).glob("mathjax-*.tgz"), None)
+        if proc.returncode != 0 or tgz is None:
+            print(f"WARNING: npm pack mathjax failed ({proc.stderr.strip()[:300]}): MathJax from its CDN", file=sys.stderr)
+            return None
+        target = cache / f"mathjax-{MATHJAX_VERSION}"
+        target.mkdir(parents=True, exist_ok=True)
+        with tarfile.open(tgz) as tf:
+            members = [m for m in tf.getmembers() if m.name.startswith("package/es5/")]
+            tf.extractall(target, members=members, filter="data")
+    return es5 if (es5 / "tex-chtml.js").exists() else None
+
+
+def install_mathjax(es5: Path | None, dst_root: Path) -> None:
+    """Copy the parts of MathJax the pages use into the static folder (``_static/_mathjax``)."""
+    cfg = dst_root / "_config.yml"
+    if es5 is None:  # fall back to the CDN default rather than a broken local path
+        cfg.write_text(re.sub(r"^\s*mathjax_path:.*\n", "", cfg.read_text(), flags=re.M))
+        return
+    out = dst_root / STATIC_DIR / "_mathjax"
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    shutil.copy2(es5 / "tex-chtml.js", out / "tex-chtml.js")
+    for sub in ("input/tex/extensions", "output/chtml/fonts/woff-v2", "ui", "a11y", "sre"):
+        if (es5 / sub).exists():
+            shutil.copytree(es5 / sub, out / sub)
+
+
+# --------------------------------------------------------------------------------------------
+# timings
+
+
+def environment_summary(device: str) -> dict:
+    info = {"python": platform.python_version(), "machine": platform.machine(), "cpus": os.cpu_count(), "device": device}
+    try:
+        import torch
+
+        info["torch"] = torch.__version__
+        info["cuda_available"] = bool(torch.cuda.is_available())
+        if torch.cuda.is_available():
+            info["gpu"] = torch.cuda.get_device_name(0)
+    except Exception:  # pragma: no cover - torch is a requirement
+        pass
+    return info
+
+
+def write_timings(results: list[dict], *, quick: bool, device: str, jobs: int, total: float, build_dir: Path, page: Path | None) -> None:
+    env = environment_summary(device)
+    report = {
+        "mode": "quick" if quick else "full",
+        "device": device,
+        "jobs": jobs,
+        "started_utc": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "execution_wall_seconds": round(total, 1),
+        "notebook_seconds_sum": round(sum(r["seconds"] for r in results), 1),
+        "environment": env,
+        "notebooks": results,
+    }
+    (build_dir / "timings.json").write_text(json.dumps(report, indent=2) + "\n")
+    if page is None:
+        return
+    hw = f"{env.get('cpus')} CPU cores" + (f", GPU {env['gpu']}" if env.get("gpu") else ", no GPU")
+    lines = [
+        "# Execution report",
+        "",
+        "Every notebook of this book was executed with papermill to build these pages. "
+        "This table is generated by `scripts/build_book.py` (`make book`); the same data is in "
+        "`_build/timings.json`.",
+        "",
+        f"- mode: **{report['mode']}** (`QUICK={'True' if quick else 'False'}`), requested device `{device}`"
+        f", {jobs} notebook(s) at a time",
+        f"- machine: {hw}, Python {env.get('python')}, torch {env.get('torch', '?')}",
+        f"- built: {report['started_utc']}",
+        "",
+        "| notebook | mode | device | seconds | status |",
+        "|---|---|---|---:|---|",
+    ]
+    for r in results:
+        name = Path(r["notebook"]).stem
+        link = f"[{name}]({name}.ipynb)" if r["status"] != "missing" else name
+        lines.append(f"| {link} | {report['mode']} | {device} | {r['seconds']:.1f} | {r['status']} |")
+    lines += [
+        f"| **total** (sum of notebooks) | | | **{report['notebook_seconds_sum']:.1f}** | |",
+        "",
+        f"Wall time of the execution step: {report['execution_wall_seconds']:.1f} s.",
+        "",
+    ]
+    page.write_text("\n".join(lines))
+
+
+# --------------------------------------------------------------------------------------------
+# HTML
+
+
+def build_html(executed: Path, build_dir: Path, strict: bool) -> int:
+    jb = Path(sys.executable).with_name("jupyter-book")
+    cmd = [str(jb) if jb.exists() else "jupyter-book", "build", str(executed), "--path-output", str(build_dir / "jb"), "--all"]
+    if strict:
+        cmd += ["-W", "--keep-going"]
+    print("$ " + " ".join(cmd), flush=True)
+    rc = subprocess.run(cmd).returncode
+    html = build_dir / "jb" / "_build" / "html"
+    if rc == 0 and html.is_dir():
+        dest = build_dir / "html"
+        if dest.exists():
+            shutil.rmtree(dest)
+        shutil.copytree(html, dest)
+        print(f"HTML: {dest}/index.html")
+    return rc
+
+
+# --------------------------------------------------------------------------------------------
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", type=int, choices=(0, 1), default=1, help="1: quick mode (default), 0: full mode")
+    ap.add_argument("--device", default="auto", help="DEVICE parameter of the notebooks (auto, cpu, cuda, ...)")
+    ap.add_argument("--seed", type=int, default=0, help="SEED parameter of the notebooks")
+    ap.add_argument("--jobs", type=int, default=2, help="notebooks executed at a time (default 2)")
+    ap.add_argument("--only", action="append", default=[], help="execute only the toc notebooks whose name contains this (repeatable)")
+    ap.add_argument("--notebook", action="append", default=[], type=Path, help="execute this notebook instead of the toc ones (repeatable; implies --no-html)")
+    ap.add_argument("--no-html", action="store_true", help="execute only; do not run jupyter-book")
+    ap.add_argument("--no-strict", action="store_true", help="do not turn Sphinx warnings into errors")
+    ap.add_argument("--build-dir", type=Path, default=REPO / "_build", help="output folder (default _build)")
+    return ap.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    quick = bool(args.quick)
+    build_dir = args.build_dir.resolve()
+    executed = build_dir / "executed"
+    t_start = time.perf_counter()
+    params = {"QUICK": quick, "DEVICE": args.device, "SEED": args.seed}
+
+    if args.notebook:
+        args.no_html = True
+        jobs_list = []
+        for nb in args.notebook:
+            nb = nb.resolve()
+            if not nb.exists():
+                print(f"error: notebook {nb} does not exist", file=sys.stderr)
+                return 2
+            try:
+                rel = nb.relative_to(REPO)
+            except ValueError:
+                rel = Path(nb.name)
+            jobs_list.append((nb, executed / rel))
+        skipped: list[dict] = []
+        page = None
+    else:
+        entries = toc_files(REPO / "_toc.yml")
+        missing = [e for e in entries if resolve_toc_entry(REPO, e) is None]
+        if missing:
+            print("error: _toc.yml lists files that do not exist: " + ", ".join(missing), file=sys.stderr)
+            return 2
+        mirror_sources(REPO, executed)
+        notebooks = [resolve_toc_entry(REPO, e) for e in entries]
+        notebooks = [p for p in notebooks if p.suffix == ".ipynb"]
+        selected = [p for p in notebooks if not args.only or any(o in p.stem for o in args.only)]
+        if args.only and not selected:
+            print(f"error: --only {args.only} matches none of: {', '.join(p.stem for p in notebooks)}", file=sys.stderr)
+            return 2
+        jobs_list = [(p, executed / p.relative_to(REPO)) for p in selected]
+        skipped = []
+        for p in notebooks:
+            if p in selected:
+                continue
+            dst = executed / p.relative_to(REPO)
+            if not dst.exists() or dst.stat().st_mtime < p.stat().st_mtime:
+                dst.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(p, dst)  # unexecuted copy so that the toc resolves
+                skipped.append({"notebook": _rel(p), "status": "not executed", "seconds": 0.0, "error": None})
+            else:
+                skipped.append({"notebook": _rel(p), "status": "reused", "seconds": 0.0, "error": None})
+        page = executed / "book" / "timings.md"
+
+    print(f"Executing {len(jobs_list)} notebook(s): mode {'quick' if quick else 'full'}, device {args.device}, "
+          f"{args.jobs} at a time", flush=True)
+    t0 = time.perf_counter()
+    results = execute_all(jobs_list, params, kernel_env(quick, args.jobs), args.jobs)
+    t_exec = time.perf_counter() - t0
+    build_dir.mkdir(parents=True, exist_ok=True)
+    order = {_rel(p): i for i, p in enumerate([s for s, _ in jobs_list])}
+    all_results = sorted(results + skipped, key=lambda r: order.get(r["notebook"], len(order)))
+    write_timings(all_results, quick=quick, device=args.device, jobs=args.jobs, total=t_exec, build_dir=build_dir, page=page)
+    print(f"Executed in {t_exec:.1f} s (sum of notebooks {sum(r['seconds'] for r in results):.1f} s); "
+          f"timings in {build_dir / 'timings.json'}")
+
+    failed = [r for r in results if r["status"] != "ok"]
+    if failed:
+        for r in failed:
+            print(f"ERROR: notebook {r['notebook']}: {r['error']}", file=sys.stderr)
+        print(f"{len(failed)} notebook(s) failed; the executed copies (with the traceback) are under {executed}",
+              file=sys.stderr)
+        return 1
+    if args.no_html:
+        print(f"Total time: {time.perf_counter() - t_start:.1f} s")
+        return 0
+
+    write_api_page(executed)
+    install_mathjax(ensure_mathjax(build_dir / ".cache"), executed)
+    t1 = time.perf_counter()
+    rc = build_html(executed, build_dir, strict=not args.no_strict)
+    t_html = time.perf_counter() - t1
+    print(f"HTML build: {t_html:.1f} s; execution: {t_exec:.1f} s; total: {time.perf_counter() - t_start:.1f} s")
+    if rc != 0:
+        print(f"ERROR: jupyter-book build failed (exit {rc}); see the warnings above", file=sys.stderr)
+    return rc
+
+
+if __name__ == "__main__":
+    sys.exit(main())

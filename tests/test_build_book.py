@@ -1,0 +1,125 @@
+"""The book's build script (scripts/build_book.py) and the book's sources.
+
+Executes two tiny fixture notebooks (one kernel start each) and checks that every notebook of
+the book is committed without outputs, with a ``parameters`` cell, and listed in ``_toc.yml``.
+"""
+
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURES = REPO / "tests" / "fixtures"
+SCRIPT = REPO / "scripts" / "build_book.py"
+
+
+def _load_build_module():
+    spec = importlib.util.spec_from_file_location("build_book", SCRIPT)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+build_book = _load_build_module()
+
+
+@pytest.fixture(scope="module")
+def fixture_run(tmp_path_factory):
+    """Run the CLI once on both fixtures (in parallel, 2 jobs) in full mode."""
+    out = tmp_path_factory.mktemp("build")
+    proc = subprocess.run(
+        [sys.executable, str(SCRIPT), "--build-dir", str(out), "--quick", "0", "--device", "cpu", "--seed", "3",
+         "--notebook", str(FIXTURES / "failing.ipynb"), "--notebook", str(FIXTURES / "passing.ipynb")],
+        capture_output=True, text=True, timeout=300,
+    )
+    return out, proc
+
+
+def test_failing_notebook_fails_the_build_naming_notebook_and_cell(fixture_run):
+    out, proc = fixture_run
+    assert proc.returncode != 0
+    err = proc.stderr
+    assert "tests/fixtures/failing.ipynb" in err
+    # cell 3 of the source notebook (0-based: title, parameters, x = 1 + 1, raise)
+    assert "cell 3" in err
+    assert "# the build must name this cell" in err
+    assert "ValueError: deliberate failure, QUICK=False" in err
+    # the source notebook stays clean
+    src = nbformat.read(FIXTURES / "failing.ipynb", as_version=4)
+    assert all(c.get("outputs", []) == [] for c in src.cells if c.cell_type == "code")
+
+
+def test_passing_notebook_parameters_env_and_timings(fixture_run):
+    out, _ = fixture_run
+    report = json.loads((out / "timings.json").read_text())
+    assert report["mode"] == "full" and report["device"] == "cpu"
+    recs = {r["notebook"]: r for r in report["notebooks"]}
+    ok = recs["tests/fixtures/passing.ipynb"]
+    assert ok["status"] == "ok" and ok["seconds"] > 0
+    assert recs["tests/fixtures/failing.ipynb"]["status"] == "failed"
+    executed = nbformat.read(out / "executed" / "tests" / "fixtures" / "passing.ipynb", as_version=4)
+    text = "".join(o.get("text", "") for c in executed.cells if c.cell_type == "code" for o in c.outputs)
+    assert "QUICK=False DEVICE=cpu SEED=3 STATIC=1" in text
+    # working directory = the notebook's folder in the executed tree
+    assert f"cwd={out / 'executed' / 'tests' / 'fixtures'}" in text
+
+
+def _toc_notebooks():
+    entries = build_book.toc_files(REPO / "_toc.yml")
+    return entries, [build_book.resolve_toc_entry(REPO, e) for e in entries]
+
+
+def test_toc_entries_exist():
+    entries, paths = _toc_notebooks()
+    missing = [e for e, p in zip(entries, paths) if p is None]
+    assert not missing, f"_toc.yml lists missing files: {missing}"
+    assert entries[0] == "book/intro"
+    assert len(set(entries)) == len(entries)
+
+
+def _book_notebooks():
+    return sorted((REPO / "book").glob("*.ipynb"))
+
+
+@pytest.mark.parametrize("path", _book_notebooks(), ids=lambda p: p.name)
+def test_notebook_committed_clean_with_parameters(path):
+    nb = nbformat.read(path, as_version=4)
+    nbformat.validate(nb)
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "code":
+            assert cell.outputs == [], f"{path.name}: cell {i} has outputs (commit notebooks without outputs)"
+            assert cell.execution_count is None, f"{path.name}: cell {i} has an execution count"
+    tagged = [c for c in nb.cells if c.cell_type == "code" and "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1, f"{path.name}: expected one code cell tagged 'parameters', found {len(tagged)}"
+    names = {line.split("=")[0].strip() for line in tagged[0].source.splitlines() if "=" in line}
+    assert {"QUICK", "DEVICE", "SEED"} <= names, f"{path.name}: parameters cell defines {sorted(names)}"
+    # right after the title cell
+    assert nb.cells.index(tagged[0]) <= 2, f"{path.name}: the parameters cell must follow the title"
+
+
+def test_every_book_notebook_is_in_the_toc():
+    _, paths = _toc_notebooks()
+    listed = {p.resolve() for p in paths if p is not None}
+    orphans = [p.name for p in _book_notebooks() if p.resolve() not in listed]
+    assert not orphans, f"notebooks not in _toc.yml: {orphans}"
+
+
+def test_api_sections_cover_existing_modules():
+    text = build_book.api_sections(REPO)
+    assert ".. automodule:: srtutor.viz" in text
+    assert ".. automodule:: srtutor.color" in text
+    assert "srtutor.nonexistent" not in text
+
+
+def test_timings_page(tmp_path):
+    page = tmp_path / "timings.md"
+    results = [{"notebook": "book/ch01_introduction.ipynb", "status": "ok", "seconds": 12.34, "error": None}]
+    build_book.write_timings(results, quick=True, device="cpu", jobs=2, total=12.5, build_dir=tmp_path, page=page)
+    md = page.read_text()
+    assert "| [ch01_introduction](ch01_introduction.ipynb) | quick | cpu | 12.3 | ok |" in md
+    assert json.loads((tmp_path / "timings.json").read_text())["notebooks"][0]["seconds"] == 12.34
