@@ -161,7 +161,7 @@ _BRANCH_COLOURS = ("#1f5fa8", "#b8591a", "#2d7d3a")
 
 
 def plot_taxonomy(node: Node = TAXONOMY, *, ax=None, show_sections: bool = True,
-                  show_chapters: bool = True, fontsize: float = 9.0):
+                  show_chapters: bool = True, fontsize: float = 9.0, title: Optional[str] = None):
     """Draw the taxonomy as a left-to-right tree, one row per leaf.
 
     Each top-level branch has its own colour; a node's label carries its survey section
@@ -173,6 +173,7 @@ def plot_taxonomy(node: Node = TAXONOMY, *, ax=None, show_sections: bool = True,
         show_sections: add the survey's section numbers to the labels.
         show_chapters: add "→ ch. N" on nodes whose chapter differs from their parent's.
         fontsize: label font size in points.
+        title: a title over the tree.
 
     Returns:
         The matplotlib ``Figure``.
@@ -183,6 +184,7 @@ def plot_taxonomy(node: Node = TAXONOMY, *, ax=None, show_sections: bool = True,
     depth_max = max(d for d, _ in walk(node))
     if ax is None:
         fig, ax = plt.subplots(figsize=(3.1 * (depth_max + 1), 0.27 * len(rows) + 0.6))
+        fig.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=0.97 if title else 0.99)
     else:
         fig = ax.figure
     chap_no = {c.docname: (c.docname[2:4].lstrip("0") if c.docname.startswith("ch") else "A")
@@ -230,4 +232,6 @@ def plot_taxonomy(node: Node = TAXONOMY, *, ax=None, show_sections: bool = True,
     ax.set_xlim(-0.6, depth_max + 1.4)
     ax.set_ylim(len(rows) - 0.4, -0.6)
     ax.axis("off")
+    if title:
+        ax.set_title(title, fontsize=fontsize + 2)
     return fig
