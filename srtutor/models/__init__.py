@@ -18,7 +18,8 @@ import torch.nn as nn
 
 _REGISTRY: dict[str, Callable[..., nn.Module]] = {}
 # modules imported on first use of the registry; each calls register() at import time
-_FAMILIES: tuple[str, ...] = ("srcnn", "vdsr", "fsrcnn", "espcn", "edsr", "lapsrn", "dbpn", "metasr")
+_FAMILIES: tuple[str, ...] = ("srcnn", "vdsr", "fsrcnn", "espcn", "edsr", "lapsrn", "dbpn", "metasr",
+                              "drrn", "memnet", "carn", "rdn", "rcan", "msrn", "blocknet")
 
 
 def register(name: str) -> Callable[[Callable[..., nn.Module]], Callable[..., nn.Module]]:

@@ -1,0 +1,68 @@
+"""DRRN: Deep Recursive Residual Network (Tai, Yang & Liu, CVPR 2017) — survey §3.3.2.
+
+Framework: pre-upsampling (``upsampling = "pre"``): the network refines the bicubic-upsampled
+image; :func:`srtutor.models.inference.upscale` and :func:`srtutor.train.train` do that step.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn as nn
+
+from ..blocks import RecursiveResidualUnit, conv
+from ..models import register
+
+Tensor = torch.Tensor
+
+
+class DRRN(nn.Module):
+    """DRRN (Tai et al. CVPR 2017), pre-upsampling framework.
+
+    ``B`` recursive blocks, each a conv then ``U`` residual units sharing their two convs
+    (:class:`srtutor.blocks.RecursiveResidualUnit`); a final ReLU-conv and the global
+    residual (the bicubic input is added back). Depth ``d = (1 + 2U) B + 1``.
+
+    The paper's DRRN_B1U9 (d = 20) on the Y channel has 297K parameters (conv weights);
+    ``DRRN(colors=1)`` has 297,216 weights + 385 biases = 297,601.
+
+    Args:
+        scale: upscaling factor (of the bicubic step done before the network).
+        colors: image channels (1 for the Y channel as in the paper).
+        channels: feature channels (128).
+        recursive_blocks: ``B``.  units: ``U``.  bn: pre-activation batch norm.
+
+    ``forward`` takes the bicubic-upsampled image ``(N, colors, sH, sW)``.
+    """
+
+    upsampling = "pre"
+
+    def __init__(self, scale: int = 2, *, colors: int = 3, channels: int = 128, recursive_blocks: int = 1,
+                 units: int = 9, bn: bool = False):
+        super().__init__()
+        self.scale, self.in_channels = scale, colors
+        self.entries = nn.ModuleList(conv(colors if b == 0 else channels, channels) for b in range(recursive_blocks))
+        self.units = nn.ModuleList(RecursiveResidualUnit(channels, units, bn=bn) for _ in range(recursive_blocks))
+        self.exit = nn.Sequential(nn.ReLU(), conv(channels, colors))
+
+    def forward(self, x: Tensor) -> Tensor:
+        h = x
+        for entry, unit in zip(self.entries, self.units):
+            h = unit(entry(h))
+        return x + self.exit(h)
+
+
+@register("drrn")
+def drrn(scale: int = 2, **kw) -> DRRN:
+    """DRRN_B1U9 (``recursive_blocks=1, units=9, channels=128``)."""
+    return DRRN(scale, **kw)
+
+
+@register("drrn-small")
+def drrn_small(scale: int = 2, **kw) -> DRRN:
+    """A quick-mode DRRN: 32 channels, B1U3."""
+    kw.setdefault("channels", 32)
+    kw.setdefault("units", 3)
+    return DRRN(scale, **kw)
+
+
+__all__ = ["DRRN"]
