@@ -18,6 +18,15 @@ import torch
 from srtutor.resize import Resize, contributions, imresize, modcrop
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread():
+    # tiny tensors: intra-op threads only add contention on a loaded machine (gradcheck 50x slower)
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
 # ----------------------------------------------------------------------------- reference
 def _ref_kernel(name: str, t: float) -> float:
     a = abs(t)
@@ -337,3 +346,17 @@ def test_set5_bicubic_x4_matches_published_protocol():
     assert np.mean(end_rounded) == pytest.approx(28.4314, abs=5e-4)
     assert np.mean(per_pass) == pytest.approx(28.4314, abs=5e-3)
     assert np.mean(per_pass) == pytest.approx(28.42, abs=0.02)  # published bicubic Set5 x4
+
+
+@pytest.mark.parametrize("shape,scale", [((70, 90), 0.25), ((40, 37), 2.5), ((64, 45), 1 / 3)])
+def test_blocked_cpu_path_matches_reference(shape, scale):
+    # images large enough for the banded block operator (outputs cut in blocks of rows)
+    from srtutor.resize import _table
+
+    img = np.random.default_rng(4).random(shape)
+    out_h = math.ceil(scale * shape[0])
+    assert _table(shape[0], out_h, scale, "cubic", True, torch.float64, torch.device("cpu"))[0] == "blocks"
+    got = imresize(torch.from_numpy(img), scale=scale).numpy()
+    np.testing.assert_allclose(got, _ref_resize(img, scale=scale), rtol=0, atol=1e-12)
+    x = torch.from_numpy(img[None, :20, :3].copy()).requires_grad_(True)
+    assert torch.autograd.gradcheck(lambda t: imresize(t, size=(40, 2)), (x,))
