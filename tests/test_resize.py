@@ -40,10 +40,13 @@ def _ref_kernel(name: str, t: float) -> float:
         return max(0.0, 1.0 - a)
     if name in ("box", "nearest"):
         return 1.0 if -0.5 <= t < 0.5 else 0.0
+    if name.startswith("lanczos"):
+        n = int(name[-1])
+        return float(np.sinc(t) * np.sinc(t / n)) if a < n else 0.0
     raise AssertionError(name)
 
 
-_WIDTH = {"cubic": 4.0, "linear": 2.0, "box": 1.0, "nearest": 1.0}
+_WIDTH = {"cubic": 4.0, "linear": 2.0, "box": 1.0, "nearest": 1.0, "lanczos2": 4.0, "lanczos3": 6.0}
 
 
 def _ref_matrix(n_in: int, n_out: int, scale: float, kernel: str = "cubic", aa: bool = True):
@@ -95,7 +98,7 @@ def _ref_resize(img: np.ndarray, scale=None, size=None, kernel="cubic", aa=True,
 
 
 # ----------------------------------------------------------------------------- values
-@pytest.mark.parametrize("kernel", ["cubic", "linear", "box", "nearest"])
+@pytest.mark.parametrize("kernel", ["cubic", "linear", "box", "nearest", "lanczos2", "lanczos3"])
 @pytest.mark.parametrize(
     "shape,scale", [((4, 4), 0.5), ((9, 7), 2.0), ((12, 10), 1 / 3), ((6, 5), 2.5), ((27, 19), 0.37)]
 )
@@ -106,6 +109,36 @@ def test_matches_reference(kernel, shape, scale):
     ref = _ref_resize(img, scale=scale, kernel=kernel)
     assert got.shape == (math.ceil(scale * shape[0]), math.ceil(scale * shape[1]))
     np.testing.assert_allclose(got, ref, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("kernel", ["cubic", "linear", "box"])
+def test_no_antialias_matches_reference(kernel):
+    img = np.random.default_rng(5).random((15, 11))
+    got = imresize(torch.from_numpy(img), scale=(0.3, 0.5), antialias=False, kernel=kernel).numpy()
+    np.testing.assert_allclose(got, _ref_resize(img, scale=(0.3, 0.5), kernel=kernel, aa=False), atol=1e-12)
+    # without antialiasing the shrink is plain interpolation: fewer taps, different values
+    assert not np.allclose(got, imresize(torch.from_numpy(img), scale=(0.3, 0.5), kernel=kernel).numpy())
+
+
+def test_aliases_and_nearest_values():
+    x = torch.rand(1, 9, 7, dtype=torch.float64)
+    assert torch.equal(imresize(x, scale=2, kernel="bicubic"), imresize(x, scale=2))
+    assert torch.equal(imresize(x, scale=2, kernel="bilinear"), imresize(x, scale=2, kernel="linear"))
+    # MATLAB: imresize([1 2 3 4], 0.5, 'nearest') = [2 4]; x2 repeats every pixel twice
+    row = torch.tensor([[1.0, 2.0, 3.0, 4.0]])
+    assert imresize(row, scale=(1, 0.5), kernel="nearest").tolist() == [[2.0, 4.0]]
+    assert imresize(row, scale=(1, 2), kernel="nearest").tolist() == [[1, 1, 2, 2, 3, 3, 4, 4]]
+    # "box" honours antialiasing: a x1/2 shrink averages pairs
+    assert imresize(row, scale=(1, 0.5), kernel="box").tolist() == [[1.5, 3.5]]
+
+
+def test_memory_layouts_and_devices_agree():
+    x = torch.rand(2, 3, 40, 36)
+    ref = imresize(x, scale=0.25)
+    torch.testing.assert_close(imresize(x.to(memory_format=torch.channels_last), scale=0.25), ref)
+    torch.testing.assert_close(imresize(x.transpose(-1, -2).contiguous().transpose(-1, -2), scale=0.25), ref)
+    if torch.cuda.is_available():  # dense operator on accelerators
+        torch.testing.assert_close(imresize(x.cuda(), scale=0.25).cpu(), ref, atol=1e-5, rtol=0)
 
 
 def test_4x4_half_hand_values():
