@@ -25,8 +25,9 @@ tensor for a single ``(C, H, W)`` image).
 
 Precision: every computation runs in ``float64`` whatever the input dtype, and the results are
 ``float64`` tensors on the input's device. This keeps agreement with scikit-image / MATLAB at the
-1e-6 level (SSIM subtracts ``E[x]^2`` from ``E[x^2]``, which loses digits in ``float32`` on flat
-image regions). Everything stays differentiable: ``1 - ssim(sr, hr)`` is a valid loss, and the
+1e-6 level: SSIM subtracts ``E[x]^2`` from ``E[x^2]``, which loses digits in ``float32`` on flat
+image regions (computed in float32, even after removing each image's mean, the SSIM of bicubic
+×4 results on Set5/Set14 moved by up to 5e-6 on RGB and 6e-7 on Y). Everything stays differentiable: ``1 - ssim(sr, hr)`` is a valid loss, and the
 gradient flows back to ``sr`` in its own dtype.
 
 Identical images have ``MSE = 0`` and therefore ``PSNR = inf`` (not an error; averaging an
@@ -229,27 +230,49 @@ def gaussian_window(
     return (g / g.sum()).to(dtype)
 
 
-def _filter_valid(x: Tensor, g: Tensor) -> Tensor:
-    """Separable 'valid' filtering of every channel of ``x`` ``(N, K, H, W)`` with the 1-D ``g``.
+def _filter_valid(x: Tensor, taps: Sequence[float]) -> Tensor:
+    """Separable 'valid' filtering of every channel of ``x`` ``(..., H, W)`` with the 1-D ``taps``.
 
-    Depthwise convolutions (``groups=K``): rows then columns. Output ``(N, K, H-r, W-r)`` with
-    ``r = len(g) - 1``.
+    Output ``(..., H - r, W - r)`` with ``r = len(g) - 1``: columns first, then rows, each as a
+    weighted sum of ``len(g)`` shifted views (``out += g[k] * x[..., k:k + H - r, :]``). On CPU in
+    float64 this is about 5x faster than a depthwise ``F.conv2d`` (which has no optimised
+    double-precision kernel), it works on any device and dtype, and autograd handles it.
     """
-    k, n = x.shape[1], g.numel()
-    x = F.conv2d(x, g.view(1, 1, 1, n).expand(k, 1, 1, n), groups=k)
-    return F.conv2d(x, g.view(1, 1, n, 1).expand(k, 1, n, 1), groups=k)
+    n = len(taps)
+    h, w = x.shape[-2] - n + 1, x.shape[-1] - n + 1
+    cols = x[..., 0:h, :] * taps[0]
+    for k in range(1, n):
+        cols.add_(x[..., k:k + h, :], alpha=taps[k])
+    out = cols[..., 0:w] * taps[0]
+    for k in range(1, n):
+        out.add_(cols[..., k:k + w], alpha=taps[k])
+    return out
 
 
-def _ssim_and_cs(x: Tensor, y: Tensor, g: Tensor, c1: float, c2: float) -> tuple[Tensor, Tensor]:
+# On CPU the images are processed a few at a time so that the five filtered float64 maps of a
+# chunk stay in cache: memory traffic, not arithmetic, bounds the speed of these filters.
+_CPU_CHUNK_PIXELS = 1 << 18
+
+
+def _ssim_and_cs(x: Tensor, y: Tensor, g: Sequence[float], c1: float, c2: float) -> tuple[Tensor, Tensor]:
     """SSIM map and contrast-structure map ``cs`` of ``x``, ``y`` ``(N, C, H, W)``.
 
     Local statistics with the Gaussian window ``w``: ``mu = w*x``, ``sigma_x^2 = w*x^2 - mu_x^2``,
-    ``sigma_xy = w*(xy) - mu_x mu_y`` (biased, as Wang et al. 2004 and MATLAB ``ssim_index``);
-    the five filtered maps are computed in one depthwise convolution call.
+    ``sigma_xy = w*(xy) - mu_x mu_y`` (biased, as Wang et al. 2004 and MATLAB ``ssim_index``).
+    The five filtered maps of a group of channels are computed in one batched filter call.
+    ``g`` is the 1-D window as a list of floats.
     """
-    c = x.shape[1]
-    stats = _filter_valid(torch.cat([x, y, x * x, y * y, x * y], dim=1), g)
-    mu_x, mu_y, e_xx, e_yy, e_xy = stats.split(c, dim=1)
+    n, c, h, w = x.shape
+    xs, ys = x.reshape(n * c, 1, h, w), y.reshape(n * c, 1, h, w)
+    step = n * c if x.device.type != "cpu" else max(1, _CPU_CHUNK_PIXELS // (h * w))
+    parts = [_ssim_and_cs_flat(xs[i:i + step], ys[i:i + step], g, c1, c2) for i in range(0, n * c, step)]
+    s, cs = (torch.cat(p) if len(p) > 1 else p[0] for p in zip(*parts))
+    return s.reshape(n, c, *s.shape[-2:]), cs.reshape(n, c, *cs.shape[-2:])
+
+
+def _ssim_and_cs_flat(x: Tensor, y: Tensor, g: Sequence[float], c1: float, c2: float) -> tuple[Tensor, Tensor]:
+    """:func:`_ssim_and_cs` for single-channel images ``(K, 1, H, W)``; maps ``(K, H', W')``."""
+    mu_x, mu_y, e_xx, e_yy, e_xy = _filter_valid(torch.cat([x, y, x * x, y * y, x * y], dim=1), g).unbind(1)
     mu_xx, mu_yy, mu_xy = mu_x * mu_x, mu_y * mu_y, mu_x * mu_y
     cs = (2.0 * (e_xy - mu_xy) + c2) / ((e_xx - mu_xx) + (e_yy - mu_yy) + c2)
     luminance = (2.0 * mu_xy + c1) / (mu_xx + mu_yy + c1)
@@ -268,7 +291,7 @@ def _ssim_setup(
     if min_size is None:
         min_size, why = window_size, f" for the {window_size}x{window_size} SSIM window ('valid' filtering)"
     x, y, was_3d = _prepare(sr, hr, crop_border, y_channel, check_range, min_size=min_size, why=why)
-    g = gaussian_window(window_size, sigma, dtype=_DTYPE, device=x.device)
+    g = gaussian_window(window_size, sigma).tolist()  # taps as Python floats: no device syncs
     return x, y, was_3d, g, c1, c2
 
 

@@ -127,6 +127,16 @@ def test_ssim_batched_equals_per_image():
     assert metrics.ssim(y[0], x[0], reduction="none").shape == ()
 
 
+def test_ssim_cpu_chunking_does_not_change_values(monkeypatch):
+    x = _rand(3, 2, 30, 26)
+    y = _noisy(x, 0.1)
+    whole = metrics.ssim_map(y, x)
+    monkeypatch.setattr(metrics, "_CPU_CHUNK_PIXELS", 1)  # one channel of one image per chunk
+    assert torch.equal(metrics.ssim_map(y, x), whole)
+    monkeypatch.setattr(metrics, "_CPU_CHUNK_PIXELS", 2 * 30 * 26)  # uneven chunks of 2
+    assert torch.equal(metrics.ssim_map(y, x), whole)
+
+
 def test_ssim_constants_and_window_passed_through():
     x = _rand(1, 40, 40)
     y = _noisy(x, 0.1)
