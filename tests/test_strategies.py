@@ -1,0 +1,122 @@
+"""Tests for srtutor.strategies: exact dihedral inverses, self-ensemble, network interpolation,
+curriculum schedules, multi-supervision, and the fitting loop for arbitrary losses."""
+
+import pytest
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+import srtutor
+from srtutor import losses as L
+from srtutor import strategies as S
+from srtutor.models import create
+
+
+def test_dihedral_group():
+    x = torch.arange(2 * 3 * 4 * 5, dtype=torch.float32).reshape(2, 3, 4, 5)
+    outs = [S.dihedral(x, m) for m in range(8)]
+    assert torch.equal(outs[0], x)
+    assert len({tuple(o.flatten().tolist()) + (o.shape,) for o in outs}) == 8  # 8 distinct transforms
+    for m in range(8):
+        assert torch.equal(S.dihedral_inverse(outs[m], m), x)
+    assert torch.equal(S.dihedral(x, 1), torch.rot90(x, 1, (-2, -1)))
+    assert torch.equal(S.dihedral(x, 4), x.flip(-1))
+    with pytest.raises(ValueError, match="mode"):
+        S.dihedral(x, 8)
+
+
+def test_self_ensemble_equals_plain_output_for_equivariant_models():
+    lr = torch.rand(2, 3, 6, 7, dtype=torch.float64)
+    # equal up to the rounding of the mean of 8 identical numbers
+    assert torch.allclose(S.self_ensemble(lambda t: t, lr), lr, atol=1e-15, rtol=0)
+    nearest = lambda t: F.interpolate(t, scale_factor=3, mode="nearest")  # noqa: E731  equivariant
+    assert torch.allclose(S.self_ensemble(nearest, lr), nearest(lr), atol=1e-15, rtol=0)
+
+
+def test_self_ensemble_on_a_model():
+    torch.manual_seed(0)
+    net = create("blocknet", scale=2, n_blocks=1, channels=8)
+    lr = torch.rand(3, 8, 10)
+    plain = srtutor.models.upscale(net, lr)
+    ens = S.self_ensemble(net, lr)
+    assert ens.shape == plain.shape == (3, 16, 20)
+    assert not torch.allclose(ens, plain)  # a random conv net is not equivariant
+    manual = torch.stack([S.dihedral_inverse(srtutor.models.upscale(net, S.dihedral(lr, m)), m) for m in range(8)]).mean(0)
+    assert torch.allclose(ens, manual)
+    one = S.self_ensemble(net, lr, modes=[0])
+    assert torch.allclose(one, plain)
+
+
+def test_interpolation():
+    torch.manual_seed(0)
+    a, b = nn.Sequential(nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2)), nn.Sequential(nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2))
+    b[1].num_batches_tracked += 5
+    for alpha, ref in [(0.0, a), (1.0, b)]:
+        m = S.interpolate_networks(a, b, alpha)
+        assert all(torch.allclose(p, q) for p, q in zip(m.parameters(), ref.parameters()))
+    mid = S.interpolate_state_dicts(a.state_dict(), b.state_dict(), 0.25)
+    w = 0.75 * a[0].weight + 0.25 * b[0].weight
+    assert torch.allclose(mid["0.weight"], w)
+    assert mid["1.num_batches_tracked"] == a[1].num_batches_tracked
+    with pytest.raises(ValueError, match="alpha"):
+        S.interpolate_state_dicts(a.state_dict(), b.state_dict(), 1.5)
+    with pytest.raises(ValueError, match="keys"):
+        S.interpolate_state_dicts(a.state_dict(), nn.Conv2d(1, 2, 3).state_dict(), 0.5)
+
+
+def test_curriculum_schedule():
+    sch = S.CurriculumSchedule.linear([0, 10, 30], 10)
+    assert sch.stages == [(3, 0), (3, 10), (4, 30)] and sch.total_steps == 10
+    assert [sch.value_at(t) for t in (0, 2, 3, 6, 9, 50)] == [0, 0, 10, 30, 30, 30]
+    with pytest.raises(TypeError, match="pair"):
+        S.CurriculumSchedule([5])
+    calls = []
+
+    def trainer(model, data, *, steps, lr):
+        calls.append((data, steps, lr))
+        return steps
+
+    assert S.curriculum_train("m", lambda v: f"data{v}", sch, trainer=trainer, lr=0.1) == [3, 3, 4]
+    assert calls == [("data0", 3, 0.1), ("data10", 3, 0.1), ("data30", 4, 0.1)]
+
+
+def test_multi_supervision_loss():
+    hr = torch.rand(1, 1, 8, 8)
+    p1, p2 = torch.zeros(1, 1, 8, 8), hr.clone()
+    assert S.MultiSupervisionLoss("l1")([p1, p2], hr).item() == pytest.approx(0.5 * hr.mean().item())
+    assert S.MultiSupervisionLoss("l1", [1.0, 3.0])([p1, p2], hr).item() == pytest.approx(hr.mean().item())
+    small = F.interpolate(hr, size=(4, 4), mode="bicubic", align_corners=False, antialias=True)
+    assert S.MultiSupervisionLoss("l2")([small, hr], hr).item() == pytest.approx(0.0, abs=1e-12)
+    with pytest.raises(ValueError, match="weights"):
+        S.MultiSupervisionLoss(weights=[1.0])([p1, p2], hr)
+
+
+def _data(scale=2, n=8):
+    g = torch.Generator().manual_seed(0)
+    hr = torch.rand(n, 3, 8 * scale, 8 * scale, generator=g)
+    lr = F.avg_pool2d(hr, scale)
+    return torch.utils.data.TensorDataset(lr, hr)
+
+
+def test_fit_with_combined_and_adversarial_losses():
+    torch.manual_seed(0)
+    net = create("blocknet", scale=2, n_blocks=1, channels=8)
+    adv = L.AdversarialLoss(L.PatchDiscriminator(3, 8, 2), "ragan")
+    loss = L.CombinedLoss({"l1": (1.0, L.L1Loss()), "tv": (0.1, L.TVLoss()), "adv": (0.01, adv)})
+    d0 = [p.clone() for p in adv.discriminator.parameters()]
+    g0 = [p.clone() for p in net.parameters()]
+    hist = S.fit(net, _data(), steps=4, loss=loss, adversarial=adv, batch_size=4, lr=1e-3, log_every=2, device="cpu")
+    assert hist.step == [2, 4] and len(hist.loss) == 2 and len(hist.d_loss) == 2
+    assert set(hist.terms) == {"l1", "tv", "adv"}
+    assert any(not torch.equal(a, b) for a, b in zip(d0, adv.discriminator.parameters()))
+    assert any(not torch.equal(a, b) for a, b in zip(g0, net.parameters()))
+
+
+def test_fit_reduces_pixel_loss_and_multi_supervision():
+    torch.manual_seed(0)
+    net = create("memnet-lite", scale=2, channels=8, memory_blocks=2, recursions=2)
+    hist = S.fit(net, _data(), steps=6, loss=S.MultiSupervisionLoss("l1"), outputs="all", batch_size=4,
+                 lr=1e-3, log_every=3, device="cpu")
+    assert len(hist.loss) == 2 and hist.loss[-1] < hist.loss[0]
+    with pytest.raises(ValueError, match="forward_all"):
+        S.fit(create("blocknet"), _data(), steps=1, loss=L.l1_loss, outputs="all")
