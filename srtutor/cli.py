@@ -1,0 +1,127 @@
+"""Command line: ``python -m srtutor COMMAND ...`` (also the ``srtutor`` console script).
+
+Commands are argparse sub-commands. Each has an ``add_<name>_parser(subparsers)`` function that
+declares its options and sets ``func`` to a ``cmd_<name>(args) -> int`` function; to add one
+(``train``, ``upscale`` …), write those two functions and append the first to :data:`COMMANDS`.
+The logic lives in the package (here :func:`srtutor.evaluate.evaluate_method`), not in the CLI.
+
+Exit codes: 0 success, 2 usage errors (unknown dataset/method, bad scale, missing data
+folder — with a message on stderr that says what to do).
+
+Example::
+
+    python -m srtutor evaluate --method bicubic --dataset Set5 --scale 4 --data-dir data/benchmarks
+    python -m srtutor evaluate --dataset Set14 --scale 3 --format json --y-convention srcnn
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Callable, Optional, Sequence
+
+__all__ = ["main", "build_parser", "add_evaluate_parser", "cmd_evaluate", "COMMANDS"]
+
+
+class _UsageError(Exception):
+    """A problem with the user's request: printed without a traceback, exit code 2."""
+
+
+def _error(prog: str, msg: str) -> int:
+    print(f"{prog}: error: {msg}", file=sys.stderr)
+    return 2
+
+
+# --------------------------------------------------------------------------- evaluate
+def add_evaluate_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Declare ``srtutor evaluate``."""
+    from srtutor.data import BENCHMARKS
+    from srtutor.evaluate import METHODS, PROTOCOLS
+
+    p = subparsers.add_parser(
+        "evaluate",
+        help="PSNR/SSIM of an interpolation baseline on a benchmark (the survey's protocol)",
+        description=(
+            "Evaluate an upscaling method on a benchmark with the protocol of the SR literature: "
+            "modcrop HR to a multiple of the scale, MATLAB bicubic imresize down, the method up, "
+            "PSNR and SSIM on the BT.601 Y channel with `scale` pixels cropped at each border."
+        ),
+    )
+    p.add_argument("--method", default="bicubic", help=f"one of {', '.join(METHODS)} (default bicubic)")
+    p.add_argument("--dataset", required=True,
+                   help=f"one of {', '.join(BENCHMARKS)} (aliases BSD100, BSDS100); case-insensitive")
+    p.add_argument("--scale", type=int, required=True, help="integer upscaling factor >= 2 (e.g. 2, 3, 4)")
+    p.add_argument("--data-dir", default=None,
+                   help="folder containing <dataset>/HR/*.png (default: $SRTUTOR_DATA, else ~/.cache/srtutor)")
+    p.add_argument("--format", choices=("table", "json"), default="table", help="output format (default table)")
+    p.add_argument("--y-convention", "--protocol", dest="protocol", choices=PROTOCOLS, default="rgb",
+                   help="rgb: resize uint8 RGB, score unrounded Y (default); "
+                        "srcnn: resize the rounded uint8 Y as floats, round SR")
+    p.add_argument("--lr-kernel", choices=("bicubic", "same"), default="bicubic",
+                   help="kernel that makes the LR image: bicubic (the benchmarks' BI setting, default) "
+                        "or the method's own kernel")
+    p.add_argument("--download", action="store_true",
+                   help="download the pinned, sha256-verified copy (Set5, Set14, B100) if the folder is missing")
+    p.set_defaults(func=cmd_evaluate)
+    return p
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    """Run ``srtutor evaluate``; prints a table or one JSON object."""
+    from srtutor.data import benchmark_name
+    from srtutor.evaluate import METHODS, evaluate_method, format_table
+
+    prog = "srtutor evaluate"
+    try:
+        dataset = benchmark_name(args.dataset)
+    except ValueError as exc:
+        return _error(prog, str(exc))
+    if args.method.lower() not in METHODS:
+        return _error(prog, f"unknown method {args.method!r}; expected one of {', '.join(METHODS)}")
+    if args.scale < 2:
+        return _error(prog, f"--scale must be an integer >= 2, got {args.scale}")
+    try:
+        result = evaluate_method(args.method, dataset, args.scale, root=args.data_dir,
+                                 protocol=args.protocol, lr_kernel=args.lr_kernel, download=args.download)
+    except FileNotFoundError as exc:
+        msg = str(exc).replace("pass root=", "pass --data-dir ").replace("download=True (CLI: --download)", "--download")
+        return _error(prog, msg)
+    except ValueError as exc:  # e.g. an image too small for the scale
+        return _error(prog, str(exc))
+    if args.format == "json":
+        print(json.dumps(result, indent=2))
+    else:
+        print(format_table(result))
+    return 0
+
+
+# --------------------------------------------------------------------------- wiring
+#: functions adding one sub-command each (append yours).
+COMMANDS: list[Callable[[argparse._SubParsersAction], argparse.ArgumentParser]] = [add_evaluate_parser]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The top-level parser with one sub-parser per entry of :data:`COMMANDS`."""
+    from srtutor import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="srtutor",
+        description="srtutor: companion package to 'Deep Learning for Image Super-resolution: A Survey'.",
+    )
+    parser.add_argument("--version", action="version", version=f"srtutor {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for add in COMMANDS:
+        add(sub)
+    return parser
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Entry point of ``python -m srtutor`` and the ``srtutor`` script; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

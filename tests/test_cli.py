@@ -1,0 +1,114 @@
+"""``python -m srtutor evaluate``: published bicubic baselines and error handling.
+
+Published figures: bicubic rows of the SR results tables (e.g. SRCNN, VDSR, EDSR papers; the
+survey's Table/Fig. of §3.6), PSNR (dB) / SSIM on Y, crop = scale.
+"""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from srtutor.cli import build_parser, main
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _benchmarks():
+    env = os.environ.get("SRTUTOR_DATA")
+    for cand in ([Path(env)] if env else []) + [REPO.parent / "shared" / "data" / "benchmarks"]:
+        if (cand / "Set5" / "HR").is_dir() and (cand / "Set14" / "HR").is_dir():
+            return cand
+    return None
+
+
+DATA = _benchmarks()
+needs_data = pytest.mark.skipif(
+    DATA is None, reason="benchmark folder with Set5/Set14 not found ($SRTUTOR_DATA or ../shared/data/benchmarks)")
+
+PUBLISHED = {("Set5", 4): (28.42, 0.8104),
+             ("Set14", 2): (30.24, 0.8688), ("Set14", 3): (27.55, 0.7742), ("Set14", 4): (26.00, 0.7027)}
+
+
+def _run_json(capsys, *args):
+    rc = main(["evaluate", "--format", "json", *args])
+    out = capsys.readouterr().out
+    assert rc == 0
+    return json.loads(out)
+
+
+@needs_data
+@pytest.mark.parametrize("dataset,scale", list(PUBLISHED))
+def test_bicubic_matches_published(capsys, dataset, scale):
+    r = _run_json(capsys, "--method", "bicubic", "--dataset", dataset, "--scale", str(scale),
+                  "--data-dir", str(DATA))
+    p, s = PUBLISHED[(dataset, scale)]
+    assert abs(r["psnr"] - p) <= 0.02, r["psnr"]
+    assert abs(r["ssim"] - s) <= 0.001, r["ssim"]
+    assert r["dataset"] == dataset and r["scale"] == scale and r["method"] == "bicubic"
+    assert r["protocol"] == "rgb" and len(r["images"]) == {"Set5": 5, "Set14": 14}[dataset]
+    assert {"name", "psnr", "ssim"} <= set(r["images"][0])
+    assert abs(sum(i["psnr"] for i in r["images"]) / len(r["images"]) - r["psnr"]) < 1e-9
+
+
+@needs_data
+def test_srcnn_convention_set5_x4(capsys):
+    """The SRCNN-style convention reproduces an independent float64 implementation (data README)."""
+    r = _run_json(capsys, "--dataset", "set5", "--scale", "4", "--data-dir", str(DATA), "--y-convention", "srcnn")
+    assert abs(r["psnr"] - 28.4207) < 5e-4 and abs(r["ssim"] - 0.8104) < 5e-4
+    assert r["protocol"] == "srcnn" and r["dataset"] == "Set5"
+
+
+@needs_data
+def test_table_output(capsys):
+    assert main(["evaluate", "--dataset", "Set5", "--scale", "4", "--data-dir", str(DATA)]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0].startswith("Set5 x4") and "bicubic" in lines[0]
+    assert lines[-1].split()[0] == "mean" and abs(float(lines[-1].split()[1]) - 28.42) <= 0.02
+    assert any(line.startswith("butterfly") for line in lines)
+
+
+def test_unknown_dataset_exit_2(capsys):
+    assert main(["evaluate", "--dataset", "Set6", "--scale", "4"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown benchmark 'Set6'" in err and "Set5" in err
+
+
+def test_missing_folder_exit_2(capsys, tmp_path):
+    assert main(["evaluate", "--dataset", "Set5", "--scale", "2", "--data-dir", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert str(tmp_path / "Set5" / "HR") in err and "--data-dir" in err and "--download" in err
+    assert main(["evaluate", "--dataset", "Manga109", "--scale", "2", "--data-dir", str(tmp_path)]) == 2
+    assert "no pinned download source" in capsys.readouterr().err
+
+
+def test_bad_method_and_scale_exit_2(capsys):
+    assert main(["evaluate", "--dataset", "Set5", "--scale", "2", "--method", "lanczos"]) == 2
+    assert "unknown method 'lanczos'" in capsys.readouterr().err
+    assert main(["evaluate", "--dataset", "Set5", "--scale", "1"]) == 2
+    assert "--scale must be an integer >= 2" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as e:
+        main(["evaluate", "--dataset", "Set5", "--scale", "x"])
+    assert e.value.code == 2
+    with pytest.raises(SystemExit) as e:
+        main([])
+    assert e.value.code == 2
+
+
+def test_parser_structure():
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    assert "evaluate" in sub.choices
+    args = parser.parse_args(["evaluate", "--dataset", "B100", "--scale", "3"])
+    assert args.method == "bicubic" and args.format == "table" and args.protocol == "rgb" and not args.download
+
+
+def test_module_entry_point_exit_code(tmp_path):
+    env = dict(os.environ, SRTUTOR_DATA=str(tmp_path))
+    proc = subprocess.run([sys.executable, "-m", "srtutor", "evaluate", "--dataset", "Set5", "--scale", "4"],
+                          capture_output=True, text=True, env=env, cwd=REPO, timeout=120)
+    assert proc.returncode == 2
+    assert "benchmark Set5 not found" in proc.stderr and str(tmp_path) in proc.stderr
