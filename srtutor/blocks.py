@@ -20,6 +20,7 @@ region-recursive/pyramid  :class:`PyramidPooling` (PSPNet)
 wavelet transform         :func:`haar_dwt`, :func:`haar_iwt`, :class:`HaarDWT`, :class:`HaarIWT`
 desubpixel                :class:`Desubpixel`, :class:`Subpixel`
 xUnit                     :class:`XUnit`
+pixel-recursive learning  :class:`MaskedConv2d`, :class:`TinyPixelRecursiveSR` (a toy)
 ========================  ==========================================================
 
 Receptive fields: each block has ``receptive_field()`` (analytic, stride-1 chains:
@@ -49,6 +50,7 @@ __all__ = [
     "EfficientResidualBlock", "CascadingBlock", "PyramidPooling",
     "haar_dwt", "haar_iwt", "HaarDWT", "HaarIWT", "Desubpixel", "Subpixel", "XUnit",
     "PixelShuffleTail", "chain_receptive_field", "empirical_receptive_field",
+    "MaskedConv2d", "TinyPixelRecursiveSR",
 ]
 
 
@@ -613,6 +615,71 @@ class XUnit(nn.Module):
 
     def receptive_field(self) -> float:
         return self.kernel_size
+
+
+# ----------------------------------------------------------------------------- pixel-recursive learning
+class MaskedConv2d(nn.Conv2d):
+    """PixelCNN's masked convolution (van den Oord et al. 2016): the output at pixel ``i``
+    (raster order) sees only pixels before ``i`` (mask ``"A"``, first layer) or up to and
+    including ``i`` (mask ``"B"``, later layers). Single-channel autoregression."""
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int, mask: str = "B"):
+        super().__init__(in_channels, out_channels, kernel_size, padding=kernel_size // 2)
+        if mask not in ("A", "B"):
+            raise ValueError(f"mask must be 'A' or 'B', got {mask!r}")
+        k = kernel_size
+        m = torch.ones(k, k)
+        m[k // 2, k // 2 + (mask == "B"):] = 0
+        m[k // 2 + 1:] = 0
+        self.register_buffer("mask", m, persistent=False)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.conv2d(x, self.weight * self.mask, self.bias, padding=self.padding)
+
+
+class TinyPixelRecursiveSR(nn.Module):
+    """A toy pixel-recursive SR model (in the spirit of Dahl, Norouzi & Shlens 2017):
+    ``p(y | x) = prod_i p(y_i | y_<i, x)`` over ``levels`` grey levels.
+
+    A conditioning branch sees the (nearest-upsampled) LR image ``x``; a PixelCNN prior
+    branch sees the HR pixels already generated. ``forward(y, x)`` gives logits
+    ``(N, levels, H, W)`` for teacher-forced training (cross-entropy); :meth:`sample` draws an
+    HR image one pixel at a time (``H W`` network calls: a Python loop over pixels, which is
+    the point — and the reason pixel-recursive SR is slow). Grey images ``(N, 1, ., .)``.
+    """
+
+    def __init__(self, scale: int = 2, levels: int = 4, channels: int = 32, layers: int = 3):
+        super().__init__()
+        self.scale, self.levels = check_positive_int(scale, "scale"), check_positive_int(levels, "levels", minimum=2)
+        self.prior = nn.ModuleList([MaskedConv2d(1, channels, 5, "A")]
+                                   + [MaskedConv2d(channels, channels, 3, "B") for _ in range(layers - 1)])
+        self.cond = nn.Sequential(conv(1, channels, 3), nn.ReLU(), conv(channels, channels, 3))
+        self.out = conv(channels, levels, 1)
+
+    def forward(self, y: Tensor, x: Tensor) -> Tensor:
+        c = self.cond(F.interpolate(x, scale_factor=self.scale, mode="nearest"))
+        h = y
+        for i, layer in enumerate(self.prior):
+            h = F.relu(layer(h) + (c if i == 0 else 0))
+        return self.out(h)
+
+    def quantize(self, y: Tensor) -> Tensor:
+        """Grey values in [0, 1] -> level indices ``0 .. levels-1`` (long)."""
+        return (y.clamp(0, 1) * (self.levels - 1)).round().long()
+
+    @torch.no_grad()
+    def sample(self, x: Tensor, *, temperature: float = 1.0, generator: torch.Generator | None = None) -> Tensor:
+        """Draw one HR image per LR image ``x`` ``(N, 1, h, w)``; returns ``(N, 1, sh, sw)`` in
+        [0, 1] on the grey-level grid. ``temperature -> 0`` approaches greedy decoding."""
+        n, _, h, w = x.shape
+        H, W = h * self.scale, w * self.scale
+        y = x.new_zeros(n, 1, H, W)
+        for i in range(H):
+            for j in range(W):
+                logits = self(y, x)[:, :, i, j] / max(temperature, 1e-6)
+                k = torch.multinomial(torch.softmax(logits, 1), 1, generator=generator)
+                y[:, 0, i, j] = k[:, 0].to(y.dtype) / (self.levels - 1)
+        return y
 
 
 # ----------------------------------------------------------------------------- upsampling tail

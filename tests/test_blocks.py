@@ -185,3 +185,31 @@ def test_mean_shift_roundtrip():
     x = torch.rand(1, 3, 4, 4)
     assert torch.allclose(B.MeanShift(sign=1)(B.MeanShift(sign=-1)(x)), x)
     assert npar(B.MeanShift()) == 0
+
+
+@pytest.mark.parametrize("mask", ["A", "B"])
+def test_masked_conv_is_causal(mask):
+    torch.manual_seed(0)
+    m = B.MaskedConv2d(1, 3, 5, mask)
+    x = torch.rand(1, 1, 7, 7, requires_grad=True)
+    m(x)[0, :, 3, 3].sum().backward()
+    g = x.grad[0, 0].abs()
+    order = torch.arange(49).view(7, 7)
+    later = order > 3 * 7 + 3
+    assert g[later].sum() == 0  # never sees the future
+    assert (g[3, 3] > 0) == (mask == "B")
+    assert g[order < 24].sum() > 0
+
+
+def test_tiny_pixel_recursive_sr():
+    torch.manual_seed(0)
+    net = B.TinyPixelRecursiveSR(scale=2, levels=4, channels=8, layers=2)
+    x = torch.rand(2, 1, 3, 3)
+    y = torch.rand(2, 1, 6, 6)
+    assert net(y, x).shape == (2, 4, 6, 6)
+    assert net.quantize(torch.tensor([0.0, 0.2, 0.5, 1.0])).tolist() == [0, 1, 2, 3]
+    s = net.sample(x, generator=torch.Generator().manual_seed(0))
+    assert s.shape == (2, 1, 6, 6)
+    assert torch.allclose(s * 3, (s * 3).round())  # on the grey-level grid
+    # the first pixel's logits do not depend on y at all (mask A)
+    assert torch.allclose(net(y, x)[:, :, 0, 0], net(torch.zeros_like(y), x)[:, :, 0, 0])
