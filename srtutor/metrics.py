@@ -249,33 +249,54 @@ def _filter_valid(x: Tensor, taps: Sequence[float]) -> Tensor:
     return out
 
 
-# On CPU the images are processed a few at a time so that the five filtered float64 maps of a
-# chunk stay in cache: memory traffic, not arithmetic, bounds the speed of these filters.
-_CPU_CHUNK_PIXELS = 1 << 18
+# On CPU the images are processed in blocks of about this many pixels (several small images,
+# or a band of rows of a large one) so that the float64 maps of a block stay in cache:
+# memory traffic, not arithmetic, bounds the speed of these filters (see benchmarks/bench_ssim.py).
+_CPU_BLOCK_PIXELS = 1 << 16
 
 
 def _ssim_and_cs(x: Tensor, y: Tensor, g: Sequence[float], c1: float, c2: float) -> tuple[Tensor, Tensor]:
     """SSIM map and contrast-structure map ``cs`` of ``x``, ``y`` ``(N, C, H, W)``.
 
-    Local statistics with the Gaussian window ``w``: ``mu = w*x``, ``sigma_x^2 = w*x^2 - mu_x^2``,
-    ``sigma_xy = w*(xy) - mu_x mu_y`` (biased, as Wang et al. 2004 and MATLAB ``ssim_index``).
-    The five filtered maps of a group of channels are computed in one batched filter call.
-    ``g`` is the 1-D window as a list of floats.
+    Local statistics with the Gaussian window ``w`` (``g``: the 1-D taps as floats):
+    ``mu = w*x``, ``sigma_x^2 = w*x^2 - mu_x^2``, ``sigma_xy = w*(xy) - mu_x mu_y`` (biased, as
+    Wang et al. 2004 and MATLAB ``ssim_index``). The filtered maps of a block are computed in one
+    batched filter call; on GPU the whole batch is one block.
     """
     n, c, h, w = x.shape
-    xs, ys = x.reshape(n * c, 1, h, w), y.reshape(n * c, 1, h, w)
-    step = n * c if x.device.type != "cpu" else max(1, _CPU_CHUNK_PIXELS // (h * w))
-    parts = [_ssim_and_cs_flat(xs[i:i + step], ys[i:i + step], g, c1, c2) for i in range(0, n * c, step)]
-    s, cs = (torch.cat(p) if len(p) > 1 else p[0] for p in zip(*parts))
-    return s.reshape(n, c, *s.shape[-2:]), cs.reshape(n, c, *cs.shape[-2:])
+    k, r = n * c, len(g) - 1
+    xs, ys = x.reshape(k, 1, h, w), y.reshape(k, 1, h, w)
+    if x.device.type == "cpu":
+        images, rows = max(1, _CPU_BLOCK_PIXELS // (h * w)), max(1, _CPU_BLOCK_PIXELS // w)
+    else:
+        images, rows = k, h - r
+    s_parts, cs_parts = [], []
+    for i in range(0, k, images):
+        bands = [
+            _ssim_and_cs_flat(xs[i:i + images, :, j:j + rows + r], ys[i:i + images, :, j:j + rows + r], g, c1, c2)
+            for j in range(0, h - r, rows)
+        ]
+        s_parts.append(_cat([b[0] for b in bands], dim=1))
+        cs_parts.append(_cat([b[1] for b in bands], dim=1))
+    s, cs = _cat(s_parts, dim=0), _cat(cs_parts, dim=0)
+    return s.reshape(n, c, h - r, w - r), cs.reshape(n, c, h - r, w - r)
+
+
+def _cat(parts: list[Tensor], dim: int) -> Tensor:
+    return parts[0] if len(parts) == 1 else torch.cat(parts, dim=dim)
 
 
 def _ssim_and_cs_flat(x: Tensor, y: Tensor, g: Sequence[float], c1: float, c2: float) -> tuple[Tensor, Tensor]:
-    """:func:`_ssim_and_cs` for single-channel images ``(K, 1, H, W)``; maps ``(K, H', W')``."""
-    mu_x, mu_y, e_xx, e_yy, e_xy = _filter_valid(torch.cat([x, y, x * x, y * y, x * y], dim=1), g).unbind(1)
-    mu_xx, mu_yy, mu_xy = mu_x * mu_x, mu_y * mu_y, mu_x * mu_y
-    cs = (2.0 * (e_xy - mu_xy) + c2) / ((e_xx - mu_xx) + (e_yy - mu_yy) + c2)
-    luminance = (2.0 * mu_xy + c1) / (mu_xx + mu_yy + c1)
+    """:func:`_ssim_and_cs` for single-channel images ``(K, 1, H, W)``; maps ``(K, H', W')``.
+
+    Only ``sigma_x^2 + sigma_y^2`` enters SSIM, so four maps are filtered, not five:
+    ``x``, ``y``, ``x^2 + y^2`` and ``xy``.
+    """
+    stats = _filter_valid(torch.cat([x, y, x * x + y * y, x * y], dim=1), g)
+    mu_x, mu_y, e_sq, e_xy = stats.unbind(1)
+    mu_xy, mu_sq = mu_x * mu_y, mu_x * mu_x + mu_y * mu_y
+    cs = (2.0 * (e_xy - mu_xy) + c2) / ((e_sq - mu_sq) + c2)
+    luminance = (2.0 * mu_xy + c1) / (mu_sq + c1)
     return luminance * cs, cs
 
 

@@ -127,14 +127,17 @@ def test_ssim_batched_equals_per_image():
     assert metrics.ssim(y[0], x[0], reduction="none").shape == ()
 
 
-def test_ssim_cpu_chunking_does_not_change_values(monkeypatch):
+@pytest.mark.parametrize("block", [1, 26, 2 * 30 * 26, 30 * 26 + 1, 40 * 26])
+def test_ssim_cpu_blocking_does_not_change_values(monkeypatch, block):
+    """On CPU the maps are computed in blocks (bands of rows, groups of images): same numbers."""
     x = _rand(3, 2, 30, 26)
     y = _noisy(x, 0.1)
     whole = metrics.ssim_map(y, x)
-    monkeypatch.setattr(metrics, "_CPU_CHUNK_PIXELS", 1)  # one channel of one image per chunk
-    assert torch.equal(metrics.ssim_map(y, x), whole)
-    monkeypatch.setattr(metrics, "_CPU_CHUNK_PIXELS", 2 * 30 * 26)  # uneven chunks of 2
-    assert torch.equal(metrics.ssim_map(y, x), whole)
+    whole_ms = metrics.ms_ssim(_noisy(_rand(2, 170, 165), 0.1), _rand(2, 170, 165), reduction="none")
+    monkeypatch.setattr(metrics, "_CPU_BLOCK_PIXELS", block)
+    assert torch.allclose(metrics.ssim_map(y, x), whole, rtol=0, atol=1e-14)
+    got_ms = metrics.ms_ssim(_noisy(_rand(2, 170, 165), 0.1), _rand(2, 170, 165), reduction="none")
+    assert torch.allclose(got_ms, whole_ms, rtol=0, atol=1e-14)
 
 
 def test_ssim_constants_and_window_passed_through():
