@@ -28,7 +28,7 @@ book: $(STAMP)
 	$(PY) scripts/build_book.py --quick $(QUICK) --device $(DEVICE) --jobs $(JOBS)
 
 browser-test: $(STAMP)
-	$(PY) -m pytest -q tests/browser
+	SRTUTOR_BROWSER_TEST=1 $(PY) -m pytest -q tests/browser
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_resize.py

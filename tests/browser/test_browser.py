@@ -1,0 +1,252 @@
+"""The built book in a real browser: headless Debian Chromium driven by Selenium.
+
+Run with ``make browser-test`` after ``make book`` (it sets ``SRTUTOR_BROWSER_TEST=1``, which
+turns a missing ``_build/html`` or a missing Chromium into a failure). In a plain ``make test``
+these tests are skipped unless the book has been built and Chromium is installed
+(``apt-get install chromium chromium-driver``).
+
+For every page of ``_toc.yml``: it loads; the console shows no error; every request goes to
+the local server (no CDN, no fonts, no analytics); images are loaded and visible (at least as
+many as the executed notebook has image outputs); each precomputed demo changes its image
+when its slider moves. The search page finds "psnr". Screenshots go to ``_build/screenshots/``.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import os
+import shutil
+import socketserver
+import tempfile
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+HTML = REPO / "_build" / "html"
+EXECUTED = REPO / "_build" / "executed"
+SHOTS = REPO / "_build" / "screenshots"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+REQUIRED = os.environ.get("SRTUTOR_BROWSER_TEST") == "1"
+
+
+def _missing() -> str | None:
+    if not (HTML / "index.html").exists():
+        return f"no built book at {HTML} (run `make book`)"
+    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
+        return "Chromium not installed (apt-get install chromium chromium-driver)"
+    try:
+        import selenium  # noqa: F401
+    except ImportError:
+        return "selenium not installed"
+    return None
+
+
+_why = _missing()
+if _why and REQUIRED:
+    raise RuntimeError(f"browser test requested but cannot run: {_why}")
+pytestmark = [pytest.mark.browser, pytest.mark.skipif(_why is not None, reason=_why or "")]
+
+
+def _toc_pages() -> list[str]:
+    """Pages of the book in toc order, as paths relative to the HTML root (``book/x.html``)."""
+    import yaml
+
+    toc = yaml.safe_load((REPO / "_toc.yml").read_text())
+    files = [toc["root"]]
+
+    def walk(node):
+        if isinstance(node, dict):
+            if "file" in node:
+                files.append(node["file"])
+            for key in ("parts", "chapters", "sections"):
+                for child in node.get(key, []) or []:
+                    walk(child)
+
+    walk({k: v for k, v in toc.items() if k != "root"})
+    return [str(Path(f).with_suffix("")) + ".html" for f in files]
+
+
+PAGES = _toc_pages() if (REPO / "_toc.yml").exists() else []
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):  # keep pytest output clean
+        pass
+
+
+@pytest.fixture(scope="module")
+def server():
+    handler = functools.partial(_QuietHandler, directory=str(HTML))
+    httpd = socketserver.ThreadingTCPServer(("127.0.0.1", 0), handler)
+    httpd.daemon_threads = True
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def driver():
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    profile = tempfile.mkdtemp(prefix="srtutor-chromium-")
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = str(CHROMIUM)
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage", "--window-size=1280,1000", f"--user-data-dir={profile}"):
+        opts.add_argument(flag)
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+    drv = webdriver.Chrome(options=opts, service=Service(str(CHROMEDRIVER)))
+    drv.set_page_load_timeout(60)
+    yield drv
+    drv.quit()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+def _drain(drv):
+    """Console messages and network events since the last call."""
+    console = drv.get_log("browser")
+    requests, failures = [], []
+    for entry in drv.get_log("performance"):
+        msg = json.loads(entry["message"])["message"]
+        method, params = msg.get("method"), msg.get("params", {})
+        if method == "Network.requestWillBeSent":
+            requests.append(params["request"]["url"])
+        elif method == "Network.loadingFailed" and not params.get("canceled"):
+            failures.append(f"{params.get('errorText')} ({params.get('type')})")
+        elif method == "Network.responseReceived":
+            status = params["response"]["status"]
+            if status >= 400:
+                failures.append(f"HTTP {status} {params['response']['url']}")
+    return console, requests, failures
+
+
+def _wait_ready(drv, timeout=30.0):
+    t0 = time.time()
+    while time.time() - t0 < timeout:
+        state = drv.execute_script(
+            "return document.readyState === 'complete' && "
+            "(!window.MathJax || !MathJax.startup || !MathJax.startup.promise || window.__mjdone === true);"
+        )
+        if state:
+            return
+        drv.execute_script(
+            "if (window.MathJax && MathJax.startup && MathJax.startup.promise && !window.__mjwait) {"
+            " window.__mjwait = true; MathJax.startup.promise.then(function(){ window.__mjdone = true; }); }"
+        )
+        time.sleep(0.2)
+    raise AssertionError(f"page not ready after {timeout} s: {drv.current_url}")
+
+
+def _png_outputs(page: str) -> int:
+    nb = EXECUTED / Path(page).with_suffix(".ipynb")
+    if not nb.exists():
+        return 0
+    data = json.loads(nb.read_text())
+    n = 0
+    for cell in data.get("cells", []):
+        tags = cell.get("metadata", {}).get("tags", [])
+        if any(t in tags for t in ("remove-output", "remove-cell")):
+            continue
+        for out in cell.get("outputs", []):
+            if "image/png" in out.get("data", {}):
+                n += 1
+    return n
+
+
+_IMAGES_JS = """
+const out = [];
+for (const img of document.querySelectorAll('article img, .bd-article img, main img')) {
+  const hidden = img.closest('details:not([open]), .toggle-hidden, [hidden], .cell.tag_hide-output');
+  out.push({src: img.currentSrc.slice(0, 80), complete: img.complete, w: img.naturalWidth,
+            shown: img.offsetWidth > 0 && img.offsetHeight > 0, expected: !hidden});
+}
+return out;
+"""
+
+
+def _is_local(url: str, base: str) -> bool:
+    u = urlparse(url)
+    if u.scheme in ("data", "blob", "about", "chrome", "devtools"):
+        return True
+    return f"{u.scheme}://{u.netloc}" == base
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page(page, server, driver):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    _drain(driver)
+    driver.get(f"{server}/{page}")
+    _wait_ready(driver)
+    time.sleep(0.3)  # let late requests (fonts) be logged
+
+    # images: all loaded, the visible ones displayed, at least as many as the notebook produced
+    images = driver.execute_script(_IMAGES_JS)
+    broken = [im["src"] for im in images if not (im["complete"] and im["w"] > 0)]
+    assert not broken, f"{page}: images not loaded: {broken}"
+    invisible = [im["src"] for im in images if im["expected"] and not im["shown"]]
+    assert not invisible, f"{page}: images not displayed: {invisible}"
+    expected = _png_outputs(page)
+    assert len(images) >= expected, f"{page}: {len(images)} images on the page, the notebook has {expected} figures"
+
+    # interactive demos (precomputed): moving a slider changes the image
+    demos = driver.execute_script("return Array.from(document.querySelectorAll('.srtutor-demo')).map(d => d.id);")
+    for uid in demos:
+        changed = driver.execute_script(
+            """
+            const root = document.getElementById(arguments[0]);
+            const img = document.getElementById(arguments[0] + '-img');
+            const results = [];
+            for (const s of root.querySelectorAll('input[type=range]')) {
+              if (Number(s.max) === 0) continue;
+              const before = img.src;
+              s.value = (Number(s.value) === Number(s.max)) ? s.min : s.max;
+              s.dispatchEvent(new Event('input', {bubbles: true}));
+              results.push(img.src !== before);
+            }
+            return results;
+            """,
+            uid,
+        )
+        assert all(changed), f"{page}: demo {uid}: moving a slider did not change the image ({changed})"
+    shot = SHOTS / (page.replace("/", "_").replace(".html", ".png"))
+    driver.save_screenshot(str(shot))
+    if demos:  # a second screenshot with the first demo in view
+        driver.execute_script("document.getElementById(arguments[0]).scrollIntoView({block: 'center'});", demos[0])
+        time.sleep(0.2)
+        driver.save_screenshot(str(shot.with_name(shot.stem + "-demo.png")))
+
+    console, requests, failures = _drain(driver)
+    errors = [e["message"] for e in console if e["level"] == "SEVERE"]
+    assert not errors, f"{page}: console errors: {errors}"
+    external = sorted({u for u in requests if not _is_local(u, server)})
+    assert not external, f"{page}: requests outside the book: {external}"
+    assert not failures, f"{page}: failed requests: {failures}"
+    assert any(u.endswith("/" + page) for u in requests)
+
+
+def test_search_finds_psnr(server, driver):
+    _drain(driver)
+    driver.get(f"{server}/search.html?q=psnr")
+    _wait_ready(driver)
+    t0, n = time.time(), 0
+    while time.time() - t0 < 20:
+        n = driver.execute_script("return document.querySelectorAll('#search-results li, ul.search li').length;")
+        if n:
+            break
+        time.sleep(0.25)
+    driver.save_screenshot(str(SHOTS / "search_psnr.png"))
+    assert n > 0, "search.html?q=psnr shows no result"
+    console, requests, failures = _drain(driver)
+    assert not [e for e in console if e["level"] == "SEVERE"]
+    assert not [u for u in requests if not _is_local(u, server)]
