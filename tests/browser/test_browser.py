@@ -166,8 +166,8 @@ def _png_outputs(page: str) -> int:
 
 _IMAGES_JS = """
 const out = [];
-for (const img of document.querySelectorAll('article img, .bd-article img, main img')) {
-  const hidden = img.closest('details:not([open]), .toggle-hidden, [hidden], .cell.tag_hide-output');
+for (const img of document.querySelectorAll('article img')) {  // the page's content, not the theme's menus
+  const hidden = img.closest('details:not([open]), .toggle-hidden, [hidden], .cell.tag_hide-output, .dropdown-menu');
   out.push({src: img.currentSrc.slice(0, 80), complete: img.complete, w: img.naturalWidth,
             shown: img.offsetWidth > 0 && img.offsetHeight > 0, expected: !hidden});
 }
@@ -227,11 +227,13 @@ def test_page(page, server, driver):
         driver.save_screenshot(str(shot.with_name(shot.stem + "-demo.png")))
 
     console, requests, failures = _drain(driver)
-    errors = [e["message"] for e in console if e["level"] == "SEVERE"]
-    assert not errors, f"{page}: console errors: {errors}"
-    external = sorted({u for u in requests if not _is_local(u, server)})
-    assert not external, f"{page}: requests outside the book: {external}"
-    assert not failures, f"{page}: failed requests: {failures}"
+    problems = {
+        "requests outside the book": sorted({u[:200] for u in requests if not _is_local(u, server)}),
+        "failed requests": failures,
+        "console errors": [e["message"][:300] for e in console if e["level"] == "SEVERE"],
+    }
+    problems = {k: v for k, v in problems.items() if v}
+    assert not problems, f"{page}: {problems}"
     assert any(u.endswith("/" + page) for u in requests)
 
 
