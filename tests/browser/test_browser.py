@@ -252,3 +252,33 @@ def test_search_finds_psnr(server, driver):
     console, requests, failures = _drain(driver)
     assert not [e for e in console if e["level"] == "SEVERE"]
     assert not [u for u in requests if not _is_local(u, server)]
+
+
+def test_dark_mode_keeps_figures_readable(server, driver):
+    """In the theme's dark mode the figures are still opaque (white background, not transparent)."""
+    page = next((p for p in PAGES if _png_outputs(p) > 0), None)
+    if page is None:
+        pytest.skip("no page with figures")
+    driver.get(f"{server}/{page}")
+    _wait_ready(driver)
+    driver.execute_script("document.documentElement.dataset.theme = 'dark';")
+    alphas = driver.execute_script(
+        """
+        const out = [];
+        const imgs = document.querySelectorAll('article .cell_output img');
+        if (imgs.length) imgs[0].scrollIntoView({block: 'center'});
+        for (const img of imgs) {
+          const c = document.createElement('canvas');
+          c.width = img.naturalWidth; c.height = img.naturalHeight;
+          const ctx = c.getContext('2d');
+          ctx.drawImage(img, 0, 0);
+          const w = c.width - 1, h = c.height - 1;
+          for (const [x, y] of [[0, 0], [w, 0], [0, h], [w, h]]) out.push(ctx.getImageData(x, y, 1, 1).data[3]);
+        }
+        return out;
+        """
+    )
+    time.sleep(0.2)
+    driver.save_screenshot(str(SHOTS / (page.replace("/", "_").replace(".html", "-dark.png"))))
+    driver.execute_script("document.documentElement.dataset.theme = 'light';")
+    assert alphas and min(alphas) == 255, f"{page}: transparent figure corners in dark mode: {alphas}"
