@@ -13,7 +13,10 @@ Cases (float32): 8×3×512×512 ↓4 and 8×3×128×128 ↑4. Competitors:
   (``benchmarks/.cache`` is git-ignored) and only that one file is loaded from the zip; no
   pyiqa code is committed here.
 
-Prints the median and best time of each, the ratios, and max |srtutor − pyiqa|.
+Prints the median and best time of each, the ratios, and max |srtutor − pyiqa|, with the load
+average: on a machine shared with other jobs, ``--threads 2`` numbers are dominated by waits at
+every parallel region (srtutor runs one matrix product per block of rows, about 10-20 per call,
+where ``interpolate`` runs one kernel per axis); ``--threads 1`` shows the arithmetic alone.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from __future__ import annotations
 import argparse
 import glob
 import importlib.util
+import os
 import statistics
 import subprocess
 import sys
@@ -93,6 +97,7 @@ def main() -> None:
           f"median (best) of {args.repeat} round-robin runs after 2 warm-up rounds")
     if pyiqa is not None:
         print(f"pyiqa resize loaded from {pyiqa.__wheel__}")
+    print("load average (1, 5, 15 min) at start: %.1f %.1f %.1f on %d CPUs" % (*os.getloadavg(), os.cpu_count()))
     gen = torch.Generator().manual_seed(0)
     cases = [("8x3x512x512 down x4", (8, 3, 512, 512), 0.25),
              ("8x3x128x128 up x4", (8, 3, 128, 128), 4.0)]
@@ -117,6 +122,7 @@ def main() -> None:
             d64 = (imresize(x.double(), scale=scale)
                    - pyiqa.imresize(x.double(), scale=scale)).abs().max().item()
             print(f"  max |srtutor - pyiqa|: {diff:.3g} (float32), {d64:.3g} (float64)")
+    print("\nload average at end: %.1f %.1f %.1f" % os.getloadavg())
 
 
 if __name__ == "__main__":

@@ -172,17 +172,21 @@ def _table(
         return "index", pick.to(device)
     mat = torch.zeros(out_len, in_len, dtype=torch.float64)
     mat.scatter_add_(1, idx, w)
-    support = w.shape[1]
-    block = max(_MIN_BLOCK, math.ceil(2 * min(scale, 1.0) * support))  # slices ~ 2x the band
+    # a block of b outputs reads about b / scale + taps inputs: take b / scale = 3 taps, so that
+    # at most ~1/4 of the products are wasted and the number of products (calls) stays small
+    block = max(_MIN_BLOCK, math.ceil(3 * w.shape[1] * scale))
     if device.type != "cpu" or block >= out_len:
         return "dense", mat.to(device=device, dtype=dtype)
     lo = torch.where(nonzero, idx, in_len).min(dim=1).values  # first/last input read per row
     hi = torch.where(nonzero, idx, -1).max(dim=1).values
-    blocks = []
+    spans = []
     for o0 in range(0, out_len, block):
         o1 = min(o0 + block, out_len)
-        s0, s1 = int(lo[o0:o1].min()), int(hi[o0:o1].max()) + 1
-        blocks.append((o0, o1, s0, s1, mat[o0:o1, s0:s1].to(dtype=dtype).contiguous()))
+        spans.append((o0, o1, int(lo[o0:o1].min()), int(hi[o0:o1].max()) + 1))
+    if out_len * in_len <= 2 * sum((o1 - o0) * (s1 - s0) for o0, o1, s0, s1 in spans):
+        return "dense", mat.to(device=device, dtype=dtype)  # one product beats several here
+    blocks = [(o0, o1, s0, s1, mat[o0:o1, s0:s1].to(dtype=dtype).contiguous())
+              for o0, o1, s0, s1 in spans]
     return "blocks", blocks
 
 

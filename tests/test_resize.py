@@ -381,7 +381,7 @@ def test_set5_bicubic_x4_matches_published_protocol():
     assert np.mean(per_pass) == pytest.approx(28.42, abs=0.02)  # published bicubic Set5 x4
 
 
-@pytest.mark.parametrize("shape,scale", [((70, 90), 0.25), ((40, 37), 2.5), ((64, 45), 1 / 3)])
+@pytest.mark.parametrize("shape,scale", [((200, 90), 0.25), ((120, 37), 2.5), ((200, 45), 1 / 3)])
 def test_blocked_cpu_path_matches_reference(shape, scale):
     # images large enough for the banded block operator (outputs cut in blocks of rows)
     from srtutor.resize import _table
