@@ -413,6 +413,7 @@ def _static_html(
         )
     desc = f'<p class="srtutor-demo-desc" style="margin:0 0 0.4em 0;">{html.escape(description)}</p>' if description else ""
     payload = json.dumps({"frames": uris, "captions": captions, "labels": labels, "strides": strides})
+    payload = payload.replace("</", "<\\/")  # a caption must not close the <script> element
     return (
         f'<div class="srtutor-demo" id="{uid}" data-frames="{len(frames)}" '
         f'style="border:1px solid #8884;border-radius:6px;padding:0.6em;margin:0.5em 0;">'

@@ -101,6 +101,10 @@ def test_static_demo_frames_sliders_and_ids():
     assert _decode(payload_frames[3 * 3 + 2])[0, 0, 0] == round((0.5 + 0.04) * 255)
     assert "sigma=5 x4" in h
 
+    # a caption cannot break out of the inline <script> holding the frames
+    tricky = viz.interactive_demo(_demo_fn, {"sigma": [0], "scale": [2]}, static=True, titles="</script><b>{sigma}")
+    assert tricky.html.count("</script>") == 2  # the JSON payload's and the code's own
+
     other = viz.interactive_demo(_demo_fn, params, static=True)
     ids_a = set(re.findall(r'id="([^"]+)"', h))
     ids_b = set(re.findall(r'id="([^"]+)"', other.html))
