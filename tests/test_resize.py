@@ -393,3 +393,14 @@ def test_blocked_cpu_path_matches_reference(shape, scale):
     np.testing.assert_allclose(got, _ref_resize(img, scale=scale), rtol=0, atol=1e-12)
     x = torch.from_numpy(img[None, :20, :3].copy()).requires_grad_(True)
     assert torch.autograd.gradcheck(lambda t: imresize(t, size=(40, 2)), (x,))
+
+
+def test_tables_made_in_inference_mode_still_work_with_autograd():
+    from srtutor.resize import _table
+
+    _table.cache_clear()
+    with torch.inference_mode():
+        imresize(torch.rand(1, 3, 61, 59), scale=0.25)
+    x = torch.rand(1, 3, 61, 59, requires_grad=True)
+    imresize(x, scale=0.25).sum().backward()
+    assert x.grad is not None and torch.isfinite(x.grad).all()
