@@ -163,6 +163,18 @@ def test_4x4_half_hand_values():
     assert expect0 == 0.4609375 and expect1 == 2.5390625  # exact in binary
 
 
+def test_4x4_to_3x3_published_example():
+    # MATLAB imresize(reshape(0:15, 4, 4)', [3 3]) as printed in the docstring of S. Son's
+    # bicubic_pytorch (pyiqa/matlab_utils/resize.py). That docstring's middle-left entry reads
+    # 6.1505, but the image is linear (4 * row + col) and the 1-D resize is symmetric, so it must
+    # be 4 * 1.5 + (top-left value) / 5 = 6.1501; the other eight entries agree with it.
+    got = imresize(torch.arange(16.0).view(1, 1, 4, 4), size=(3, 3))[0, 0]
+    expect = torch.tensor([[0.7506, 2.1004, 3.4503], [6.1501, 7.5000, 8.8499],
+                           [11.5497, 12.8996, 14.2494]])
+    torch.testing.assert_close(got, expect, atol=6e-5, rtol=0)
+    assert got[1, 0].item() == pytest.approx(6 + got[0, 0].item() / 5, abs=1e-6)
+
+
 def test_weights_sum_to_one_and_constant_image_stays_constant():
     for n_in, n_out, s in [(10, 20, 2.0), (17, 6, 6 / 17), (9, 3, 1 / 3), (5, 13, 2.5)]:
         w, idx = contributions(n_in, n_out, s)
