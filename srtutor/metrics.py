@@ -108,9 +108,10 @@ def _prepare(
     the window size for SSIM, more for MS-SSIM); ``why`` explains it in the error message.
     """
     channels = (1, 3) if y_channel else None
-    for x, name in ((sr, "sr"), (hr, "hr")):  # validate detached views: no autograd warnings
-        check_image(x.detach() if isinstance(x, Tensor) else x, name, channels=channels,
-                    check_range=check_range)
+    for x, name in ((sr, "sr"), (hr, "hr")):
+        # structure via the shared checks; values in one aminmax pass (see _check_values)
+        check_image(x, name, channels=channels, check_range=False, allow_nan=True)
+        _check_values(x, name, check_range)
     check_same_shape(sr, hr, "sr", "hr")
     if not isinstance(y_channel, bool):
         raise TypeError(f"y_channel must be a bool, got {type(y_channel).__name__} {y_channel!r}")
@@ -130,6 +131,22 @@ def _prepare(
     if y_channel:
         sr, hr = rgb_to_y(sr), rgb_to_y(hr)
     return sr, hr, was_3d
+
+
+def _check_values(x: Tensor, name: str, check_range: bool, tol: float = 1e-3) -> None:
+    """NaN/inf and ``[0, 1]`` checks with the messages of ``check_image``, in one pass.
+
+    A NaN propagates to the min and max and an inf becomes one of them, so ``aminmax`` finds
+    both; this is several times cheaper than ``isfinite(x).all()`` plus ``min`` and ``max``,
+    which cost as much as a quarter of an SSIM evaluation.
+    """
+    lo, hi = (float(v) for v in torch.aminmax(x.detach()))
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        raise ValueError(f"{name} contains NaN or inf values")
+    if check_range and (lo < -tol or hi > 1 + tol):
+        raise ValueError(
+            f"{name} must have values in [0, 1], got min {lo:.4g} and max {hi:.4g}; divide uint8 images by 255"
+        )
 
 
 def _reduce(per_image: Tensor, reduction: str, was_3d: bool) -> Tensor:
@@ -230,20 +247,22 @@ def gaussian_window(
     return (g / g.sum()).to(dtype)
 
 
-def _filter_valid(x: Tensor, taps: Sequence[float]) -> Tensor:
+def _filter_valid(x: Tensor, taps: Sequence[float], *, cols: Tensor | None = None,
+                  out: Tensor | None = None) -> Tensor:
     """Separable 'valid' filtering of every channel of ``x`` ``(..., H, W)`` with the 1-D ``taps``.
 
-    Output ``(..., H - r, W - r)`` with ``r = len(g) - 1``: columns first, then rows, each as a
-    weighted sum of ``len(g)`` shifted views (``out += g[k] * x[..., k:k + H - r, :]``). On CPU in
-    float64 this is about 5x faster than a depthwise ``F.conv2d`` (which has no optimised
-    double-precision kernel), it works on any device and dtype, and autograd handles it.
+    Output ``(..., H - r, W - r)`` with ``r = len(taps) - 1``: columns first, then rows, each as
+    a weighted sum of ``len(taps)`` shifted views (``out += taps[k] * x[..., k:k + H - r, :]``).
+    On CPU in float64 this is about 5x faster than a depthwise ``F.conv2d`` (which has no
+    optimised double-precision kernel); it works on any device and dtype, and autograd handles
+    it. ``cols`` ``(..., H - r, W)`` and ``out`` are optional preallocated buffers (no autograd).
     """
     n = len(taps)
     h, w = x.shape[-2] - n + 1, x.shape[-1] - n + 1
-    cols = x[..., 0:h, :] * taps[0]
+    cols = torch.mul(x[..., 0:h, :], taps[0], out=cols) if cols is not None else x[..., 0:h, :] * taps[0]
     for k in range(1, n):
         cols.add_(x[..., k:k + h, :], alpha=taps[k])
-    out = cols[..., 0:w] * taps[0]
+    out = torch.mul(cols[..., 0:w], taps[0], out=out) if out is not None else cols[..., 0:w] * taps[0]
     for k in range(1, n):
         out.add_(cols[..., k:k + w], alpha=taps[k])
     return out
@@ -260,44 +279,77 @@ def _ssim_and_cs(x: Tensor, y: Tensor, g: Sequence[float], c1: float, c2: float)
 
     Local statistics with the Gaussian window ``w`` (``g``: the 1-D taps as floats):
     ``mu = w*x``, ``sigma_x^2 = w*x^2 - mu_x^2``, ``sigma_xy = w*(xy) - mu_x mu_y`` (biased, as
-    Wang et al. 2004 and MATLAB ``ssim_index``). The filtered maps of a block are computed in one
-    batched filter call; on GPU the whole batch is one block.
+    Wang et al. 2004 and MATLAB ``ssim_index``). Only ``sigma_x^2 + sigma_y^2`` enters SSIM, so
+    four maps are filtered: ``x``, ``y``, ``x^2 + y^2``, ``xy``, in one batched call per block.
+    On CPU the work is split into cache-sized blocks; on GPU the whole batch is one block.
+    Without autograd, blocks are written into buffers allocated once (fresh large allocations
+    cost page faults on every block); with autograd, every block allocates its own tensors.
     """
     n, c, h, w = x.shape
     k, r = n * c, len(g) - 1
-    xs, ys = x.reshape(k, 1, h, w), y.reshape(k, 1, h, w)
+    ho, wo = h - r, w - r
+    xs, ys = x.reshape(k, h, w), y.reshape(k, h, w)
     if x.device.type == "cpu":
-        images, rows = max(1, _CPU_BLOCK_PIXELS // (h * w)), max(1, _CPU_BLOCK_PIXELS // w)
+        images, rows = min(k, max(1, _CPU_BLOCK_PIXELS // (h * w))), min(ho, max(1, _CPU_BLOCK_PIXELS // w))
     else:
-        images, rows = k, h - r
-    s_parts, cs_parts = [], []
-    for i in range(0, k, images):
-        bands = [
-            _ssim_and_cs_flat(xs[i:i + images, :, j:j + rows + r], ys[i:i + images, :, j:j + rows + r], g, c1, c2)
-            for j in range(0, h - r, rows)
-        ]
-        s_parts.append(_cat([b[0] for b in bands], dim=1))
-        cs_parts.append(_cat([b[1] for b in bands], dim=1))
-    s, cs = _cat(s_parts, dim=0), _cat(cs_parts, dim=0)
-    return s.reshape(n, c, h - r, w - r), cs.reshape(n, c, h - r, w - r)
+        images, rows = k, ho
+    blocks = [(slice(i, i + images), j, min(rows, ho - j)) for i in range(0, k, images) for j in range(0, ho, rows)]
+    if torch.is_grad_enabled() and (x.requires_grad or y.requires_grad):
+        parts = [_ssim_block(xs[i, j:j + m + r], ys[i, j:j + m + r], g, c1, c2) for i, j, m in blocks]
+        s, cs = (_assemble([p[t] for p in parts], k // images + (k % images > 0)) for t in (0, 1))
+    else:
+        s, cs = x.new_empty(k, ho, wo), x.new_empty(k, ho, wo)
+        ws = _Workspace(images, rows, w, r, like=x)
+        for i, j, m in blocks:
+            _ssim_block_into(xs[i, j:j + m + r], ys[i, j:j + m + r], g, c1, c2, s[i, j:j + m], cs[i, j:j + m], ws)
+    return s.reshape(n, c, ho, wo), cs.reshape(n, c, ho, wo)
 
 
-def _cat(parts: list[Tensor], dim: int) -> Tensor:
-    return parts[0] if len(parts) == 1 else torch.cat(parts, dim=dim)
+def _assemble(parts: list[Tensor], groups: int) -> Tensor:
+    """Blocks listed image-group-major, bands of rows within → ``(K, H', W')``."""
+    if len(parts) == 1:
+        return parts[0]
+    per = len(parts) // groups
+    return torch.cat([torch.cat(parts[i * per:(i + 1) * per], dim=1) for i in range(groups)], dim=0)
 
 
-def _ssim_and_cs_flat(x: Tensor, y: Tensor, g: Sequence[float], c1: float, c2: float) -> tuple[Tensor, Tensor]:
-    """:func:`_ssim_and_cs` for single-channel images ``(K, 1, H, W)``; maps ``(K, H', W')``.
-
-    Only ``sigma_x^2 + sigma_y^2`` enters SSIM, so four maps are filtered, not five:
-    ``x``, ``y``, ``x^2 + y^2`` and ``xy``.
-    """
-    stats = _filter_valid(torch.cat([x, y, x * x + y * y, x * y], dim=1), g)
+def _ssim_block(x: Tensor, y: Tensor, g: Sequence[float], c1: float, c2: float) -> tuple[Tensor, Tensor]:
+    """SSIM and cs maps ``(I, h - r, w - r)`` of a block ``(I, h, w)``; differentiable."""
+    stats = _filter_valid(torch.stack([x, y, x * x + y * y, x * y], dim=1), g)
     mu_x, mu_y, e_sq, e_xy = stats.unbind(1)
     mu_xy, mu_sq = mu_x * mu_y, mu_x * mu_x + mu_y * mu_y
     cs = (2.0 * (e_xy - mu_xy) + c2) / ((e_sq - mu_sq) + c2)
     luminance = (2.0 * mu_xy + c1) / (mu_sq + c1)
     return luminance * cs, cs
+
+
+class _Workspace:
+    """Buffers for the largest block: the four maps, the column pass, the filtered maps, two temporaries."""
+
+    def __init__(self, images: int, rows: int, w: int, r: int, *, like: Tensor) -> None:
+        new = like.new_empty
+        self.stack, self.cols = new(images, 4, rows + r, w), new(images, 4, rows, w)
+        self.out, self.t1, self.t2 = new(images, 4, rows, w - r), new(images, rows, w - r), new(images, rows, w - r)
+
+
+def _ssim_block_into(x: Tensor, y: Tensor, g: Sequence[float], c1: float, c2: float,
+                     s_out: Tensor, cs_out: Tensor, ws: _Workspace) -> None:
+    """:func:`_ssim_block` writing into ``s_out``/``cs_out`` with buffers from ``ws`` (no autograd)."""
+    i, h = x.shape[0], x.shape[1]
+    m = h - len(g) + 1
+    stack = ws.stack[:i, :, :h]
+    stack[:, 0].copy_(x)
+    stack[:, 1].copy_(y)
+    torch.mul(x, x, out=stack[:, 2]).addcmul_(y, y)
+    torch.mul(x, y, out=stack[:, 3])
+    mu_x, mu_y, e_sq, e_xy = _filter_valid(stack, g, cols=ws.cols[:i, :, :m], out=ws.out[:i, :, :m]).unbind(1)
+    mu_xy = torch.mul(mu_x, mu_y, out=ws.t1[:i, :m])
+    mu_sq = torch.mul(mu_x, mu_x, out=ws.t2[:i, :m]).addcmul_(mu_y, mu_y)
+    num = e_xy.sub_(mu_xy).mul_(2.0).add_(c2)  # 2 sigma_xy + C2
+    den = e_sq.sub_(mu_sq).add_(c2)  # sigma_x^2 + sigma_y^2 + C2
+    torch.div(num, den, out=cs_out)
+    luminance = mu_xy.mul_(2.0).add_(c1).div_(mu_sq.add_(c1))
+    torch.mul(luminance, cs_out, out=s_out)
 
 
 def _ssim_setup(

@@ -129,15 +129,19 @@ def test_ssim_batched_equals_per_image():
 
 @pytest.mark.parametrize("block", [1, 26, 2 * 30 * 26, 30 * 26 + 1, 40 * 26])
 def test_ssim_cpu_blocking_does_not_change_values(monkeypatch, block):
-    """On CPU the maps are computed in blocks (bands of rows, groups of images): same numbers."""
+    """On CPU the maps are computed in blocks (bands of rows, groups of images), into reused
+    buffers without autograd and in fresh tensors with autograd: the same numbers every way."""
     x = _rand(3, 2, 30, 26)
     y = _noisy(x, 0.1)
+    a, b = _rand(2, 170, 165, seed=4), _noisy(_rand(2, 170, 165, seed=4), 0.1)
     whole = metrics.ssim_map(y, x)
-    whole_ms = metrics.ms_ssim(_noisy(_rand(2, 170, 165), 0.1), _rand(2, 170, 165), reduction="none")
+    whole_ms = metrics.ms_ssim(b, a, reduction="none")
     monkeypatch.setattr(metrics, "_CPU_BLOCK_PIXELS", block)
-    assert torch.allclose(metrics.ssim_map(y, x), whole, rtol=0, atol=1e-14)
-    got_ms = metrics.ms_ssim(_noisy(_rand(2, 170, 165), 0.1), _rand(2, 170, 165), reduction="none")
-    assert torch.allclose(got_ms, whole_ms, rtol=0, atol=1e-14)
+    for grad in (False, True):
+        got = metrics.ssim_map(y.clone().requires_grad_(grad), x).detach()
+        assert torch.allclose(got, whole, rtol=0, atol=1e-14)
+        got_ms = metrics.ms_ssim(b.clone().requires_grad_(grad), a, reduction="none").detach()
+        assert torch.allclose(got_ms, whole_ms, rtol=0, atol=1e-14)
 
 
 def test_ssim_constants_and_window_passed_through():
@@ -336,6 +340,21 @@ def test_out_of_range_and_nan(fn):
     bad[0, 3, 3] = float("nan")
     with pytest.raises(ValueError, match="hr contains NaN"):
         fn(ok, bad)
+    with pytest.raises(ValueError, match="hr contains NaN"):
+        fn(ok, bad, check_range=False)
+    bad[0, 3, 3] = float("-inf")
+    with pytest.raises(ValueError, match="hr contains NaN or inf"):
+        fn(ok, bad, check_range=False)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_nan_found_anywhere_in_large_images(dtype):
+    ok = torch.rand(2, 3, 200, 200, dtype=dtype)
+    for index in [(0, 0, 0, 0), (1, 2, 199, 199), (1, 1, 77, 133), (0, 2, 100, 7)]:
+        bad = ok.clone()
+        bad[index] = float("nan")
+        with pytest.raises(ValueError, match="sr contains NaN"):
+            metrics.psnr(bad, ok)
 
 
 def test_check_range_false_accepts_any_finite_values():
