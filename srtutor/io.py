@@ -95,8 +95,8 @@ def to_numpy(x: Tensor) -> np.ndarray:
     ``im2uint8``). Works for tensors on any device (the result is on the CPU).
 
     Args:
-        x: ``(C, H, W)`` with ``C`` in {1, 3, 4}; float. Small overshoots from resamplers are
-            clamped, values far outside ``[0, 1]`` raise.
+        x: ``(C, H, W)`` with ``C`` in {1, 3, 4}; float. Overshoots from resamplers or models
+            are clamped; values outside ``[-0.5, 1.5]`` raise (most likely a 0..255 image).
 
     Returns:
         ``(H, W, C)`` ``uint8`` array, or ``(H, W)`` for a 1-channel image.
