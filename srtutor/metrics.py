@@ -37,6 +37,7 @@ Identical images have ``MSE = 0`` and therefore ``PSNR = inf`` (not an error; av
 from __future__ import annotations
 
 import math
+import threading
 from typing import Sequence
 
 import torch
@@ -299,7 +300,7 @@ def _ssim_and_cs(x: Tensor, y: Tensor, g: Sequence[float], c1: float, c2: float)
         s, cs = (_assemble([p[t] for p in parts], k // images + (k % images > 0)) for t in (0, 1))
     else:
         s, cs = x.new_empty(k, ho, wo), x.new_empty(k, ho, wo)
-        ws = _Workspace(images, rows, w, r, like=x)
+        ws = _workspace(images, rows, w, r, like=x)
         for i, j, m in blocks:
             _ssim_block_into(xs[i, j:j + m + r], ys[i, j:j + m + r], g, c1, c2, s[i, j:j + m], cs[i, j:j + m], ws)
     return s.reshape(n, c, ho, wo), cs.reshape(n, c, ho, wo)
@@ -330,6 +331,25 @@ class _Workspace:
         new = like.new_empty
         self.stack, self.cols = new(images, 4, rows + r, w), new(images, 4, rows, w)
         self.out, self.t1, self.t2 = new(images, 4, rows, w - r), new(images, rows, w - r), new(images, rows, w - r)
+
+
+_LOCAL = threading.local()
+
+
+def _workspace(images: int, rows: int, w: int, r: int, *, like: Tensor) -> _Workspace:
+    """A :class:`_Workspace`; on CPU the last one of this thread is reused when it fits.
+
+    CPU blocks are at most ``_CPU_BLOCK_PIXELS`` pixels, so the kept buffers stay small (a few
+    MB); reusing them spares the page faults of fresh large allocations on every call.
+    """
+    if like.device.type != "cpu":
+        return _Workspace(images, rows, w, r, like=like)
+    key = (images, rows, w, r, like.dtype)
+    cached = getattr(_LOCAL, "workspace", None)
+    if cached is None or cached[0] != key:
+        cached = (key, _Workspace(images, rows, w, r, like=like))
+        _LOCAL.workspace = cached
+    return cached[1]
 
 
 def _ssim_block_into(x: Tensor, y: Tensor, g: Sequence[float], c1: float, c2: float,
