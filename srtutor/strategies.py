@@ -24,7 +24,7 @@ from ._checks import check_positive_int, check_tensor
 Tensor = torch.Tensor
 
 __all__ = [
-    "dihedral", "dihedral_inverse", "self_ensemble", "interpolate_state_dicts", "interpolate_networks",
+    "dihedral", "dihedral_inverse", "self_ensemble", "SelfEnsemble", "interpolate_state_dicts", "interpolate_networks",
     "CurriculumSchedule", "curriculum_train", "MultiSupervisionLoss", "FitHistory", "fit",
 ]
 
@@ -92,6 +92,25 @@ def self_ensemble(model: nn.Module | Callable[[Tensor], Tensor], lr: Tensor, sca
     if reduce == "median":
         return stack.median(0).values
     raise ValueError(f"reduce must be 'mean' or 'median', got {reduce!r}")
+
+
+class SelfEnsemble(nn.Module):
+    """Wrap an SR network so that its forward pass is the x8 geometric self-ensemble of the
+    network's own forward pass (on whatever input it takes: LR for post-upsampling models, the
+    bicubic-upscaled image for pre-upsampling ones). Copies ``scale``, ``upsampling`` and
+    ``in_channels``, so :func:`srtutor.models.inference.upscale` and
+    :func:`srtutor.train.evaluate` treat it like the wrapped model."""
+
+    def __init__(self, model: nn.Module, modes: Sequence[int] = tuple(range(8))):
+        super().__init__()
+        self.model = model
+        self.modes = tuple(modes)
+        for attr in ("scale", "upsampling", "in_channels"):
+            if hasattr(model, attr):
+                setattr(self, attr, getattr(model, attr))
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self_ensemble(self.model.forward, x, modes=self.modes)
 
 
 # ----------------------------------------------------------------------------- network interpolation

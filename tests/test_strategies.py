@@ -45,6 +45,11 @@ def test_self_ensemble_on_a_model():
     assert torch.allclose(ens, manual)
     one = S.self_ensemble(net, lr, modes=[0])
     assert torch.allclose(one, plain)
+    wrapped = S.SelfEnsemble(net)
+    assert wrapped.scale == 2 and wrapped.upsampling == "post"
+    with torch.no_grad():  # ensemble of the raw outputs, clamped once at the end
+        raw = S.self_ensemble(lambda t: net(t), lr[None])[0]
+    assert torch.allclose(srtutor.models.upscale(wrapped, lr), raw.clamp(0, 1), atol=1e-6)
 
 
 def test_interpolation():

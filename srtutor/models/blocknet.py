@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 
 from .. import blocks as B
 from ..models import register
@@ -67,22 +68,35 @@ BLOCK_KINDS = ("plain", "residual", "dense", "attention", "multiscale", "recursi
 
 class BlockNet(nn.Module):
     """Head conv -> ``n_blocks`` blocks of kind ``block`` -> conv (+ head features, global
-    residual) -> sub-pixel upsampler -> output conv. ``(N, 3, H, W) -> (N, 3, sH, sW)``."""
+    residual) -> sub-pixel upsampler -> output conv. ``(N, 3, H, W) -> (N, 3, sH, sW)``.
+
+    ``bicubic_skip=True`` adds the bicubic upscaling of the input to the output (image-level
+    global residual learning, VDSR-style) and zero-initialises the output conv, so the
+    untrained network *is* bicubic interpolation and short training runs only have to learn
+    the missing detail (used by the quick-mode ablations).
+    """
 
     upsampling = "post"
 
     def __init__(self, scale: int = 2, *, block: str = "residual", n_blocks: int = 4, channels: int = 32,
-                 colors: int = 3, bn: bool = False):
+                 colors: int = 3, bn: bool = False, bicubic_skip: bool = False):
         super().__init__()
         self.scale, self.in_channels = scale, colors
         self.head = B.conv(colors, channels)
         self.body = nn.Sequential(*(make_block(block, channels, bn=bn) for _ in range(n_blocks)),
                                   B.conv(channels, channels))
         self.tail = nn.Sequential(B.PixelShuffleTail(channels, scale), B.conv(channels, colors))
+        self.bicubic_skip = bicubic_skip
+        if bicubic_skip:
+            nn.init.zeros_(self.tail[-1].weight)
+            nn.init.zeros_(self.tail[-1].bias)
 
     def forward(self, x: Tensor) -> Tensor:
         h = self.head(x)
-        return self.tail(h + self.body(h))
+        out = self.tail(h + self.body(h))
+        if self.bicubic_skip:
+            out = out + F.interpolate(x, size=out.shape[-2:], mode="bicubic", align_corners=False)
+        return out
 
 
 @register("blocknet")
