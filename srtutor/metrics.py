@@ -328,7 +328,10 @@ class _Workspace:
     """Buffers for the largest block: the four maps, the column pass, the filtered maps, two temporaries."""
 
     def __init__(self, images: int, rows: int, w: int, r: int, *, like: Tensor) -> None:
-        new = like.new_empty
+        with torch.inference_mode(False):  # normal tensors: usable in and out of inference mode
+            self._allocate(images, rows, w, r, like.new_empty)
+
+    def _allocate(self, images: int, rows: int, w: int, r: int, new) -> None:
         self.stack, self.cols = new(images, 4, rows + r, w), new(images, 4, rows, w)
         self.out, self.t1, self.t2 = new(images, 4, rows, w - r), new(images, rows, w - r), new(images, rows, w - r)
 

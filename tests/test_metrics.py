@@ -144,6 +144,27 @@ def test_ssim_cpu_blocking_does_not_change_values(monkeypatch, block):
         assert torch.allclose(got_ms, whole_ms, rtol=0, atol=1e-14)
 
 
+def test_ssim_in_inference_mode_and_after():
+    """The reused CPU buffers work in every autograd mode, in any order."""
+    x = _rand(1, 64, 64)
+    y = _noisy(x, 0.1)
+    want = metrics.ssim(y, x).item()
+    for mode in (torch.inference_mode, torch.no_grad, torch.enable_grad, torch.inference_mode):
+        with mode():
+            assert metrics.ssim(y, x).item() == want
+    assert metrics.ssim(y, x).item() == want
+
+
+def test_ssim_from_several_threads():
+    from concurrent.futures import ThreadPoolExecutor
+
+    pairs = [(_noisy(_rand(3, 40 + 7 * i, 50), 0.1, seed=i), _rand(3, 40 + 7 * i, 50)) for i in range(6)]
+    want = [metrics.ssim(a, b).item() for a, b in pairs]
+    with ThreadPoolExecutor(3) as pool:
+        got = list(pool.map(lambda p: metrics.ssim(*p).item(), pairs * 3))
+    assert got == want * 3
+
+
 def test_ssim_constants_and_window_passed_through():
     x = _rand(1, 40, 40)
     y = _noisy(x, 0.1)
