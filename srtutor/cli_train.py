@@ -40,6 +40,7 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--val", default=None, help="benchmark name for validation/final scores, e.g. Set5")
     p.add_argument("--val-dir", default=None, help="benchmark root (default $SRTUTOR_DATA)")
     p.add_argument("--val-every", type=int, default=None, help="validate every N steps")
+    p.add_argument("--init", default=None, help="start from the weights of this checkpoint (fine-tuning / resuming)")
     p.add_argument("--out", required=True, help="checkpoint path (torch.save of a state_dict + meta)")
     p.add_argument("--device", default="auto")
     p.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (CPU)")
@@ -61,6 +62,10 @@ def run(args: argparse.Namespace) -> int:
     srtutor.seed_everything(args.seed)
     rank, world, _ = init_distributed()
     net = models.create(args.model, scale=args.scale)
+    if args.init:
+        from srtutor.train import load_checkpoint
+
+        load_checkpoint(args.init, net)
     images = data.load_training_images(args.data_dir)
     length = args.steps * args.batch * world
     ds = data.PairedPatchDataset(images, scale=args.scale, patch_size=args.patch, length=length, seed=args.seed)

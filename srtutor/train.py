@@ -144,13 +144,23 @@ def _batches(data: Union[Dataset, DataLoader, Iterable], batch_size: int, world:
 
 
 # ----------------------------------------------------------------------------- evaluation
+def lr_for_scale(hr: Tensor, scale: float) -> Tensor:
+    """LR batch for any scale ``r``: MATLAB bicubic to ``(round(H/r), round(W/r))``, clamped to [0, 1]."""
+    from srtutor.resize import imresize
+
+    size = (max(1, round(hr.shape[-2] / scale)), max(1, round(hr.shape[-1] / scale)))
+    return imresize(hr, size=size).clamp(0, 1)
+
+
 @torch.no_grad()
-def evaluate(model: Optional[nn.Module], images: Union[Mapping[str, Tensor], Sequence[Tensor]], scale: int, *,
+def evaluate(model: Optional[nn.Module], images: Union[Mapping[str, Tensor], Sequence[Tensor]], scale: float, *,
              ssim: bool = True, quantize: bool = True, degradation=None) -> dict[str, Any]:
     """PSNR/SSIM of ``model`` (or of bicubic upscaling when ``model is None``) on HR ``images``.
 
     Protocol: modcrop + MATLAB bicubic ↓``scale`` (:func:`srtutor.data.make_pair`), LR and SR
     rounded to 8 bits when ``quantize``, Y channel (BT.601 studio), ``scale`` pixels cropped.
+    A non-integer ``scale`` (arbitrary-scale models) uses :func:`lr_for_scale` (no modcrop;
+    the SR output is produced at the HR size) and crops ``ceil(scale)`` pixels.
 
     Returns:
         ``{"names", "psnr", "ssim", "mean_psnr", "mean_ssim"}`` (per-image lists and means;
@@ -160,12 +170,14 @@ def evaluate(model: Optional[nn.Module], images: Union[Mapping[str, Tensor], Seq
     from srtutor.data import make_pair
     from srtutor.io import quantize as q8
 
-    s = check_positive_int(scale, "scale")
+    s = check_scale(scale)
+    s = int(s) if s.is_integer() else s
+    crop = math.ceil(s)
     items = list(images.items()) if isinstance(images, Mapping) else [(str(i), im) for i, im in enumerate(images)]
     names, ps, ss = [], [], []
     dev = next(model.parameters()).device if model is not None else torch.device("cpu")
     for name, hr in items:
-        lr, hr = make_pair(hr, s, degradation)
+        lr, hr = make_pair(hr, s, degradation) if isinstance(s, int) else (lr_for_scale(hr[None], s)[0], hr)
         lr = q8(lr.clamp(0, 1)) if quantize else lr.clamp(0, 1)
         if model is None:
             sr = bicubic_upsample(lr[None], hr.shape[-2:])[0]
@@ -176,8 +188,8 @@ def evaluate(model: Optional[nn.Module], images: Union[Mapping[str, Tensor], Seq
         if quantize:
             sr = q8(sr)
         names.append(name)
-        ps.append(float(metrics.psnr(sr, hr, crop_border=s, y_channel=True)))
-        ss.append(float(metrics.ssim(sr, hr, crop_border=s, y_channel=True)) if ssim else None)
+        ps.append(float(metrics.psnr(sr, hr, crop_border=crop, y_channel=True)))
+        ss.append(float(metrics.ssim(sr, hr, crop_border=crop, y_channel=True)) if ssim else None)
     return {"names": names, "psnr": ps, "ssim": ss, "mean_psnr": sum(ps) / len(ps),
             "mean_ssim": (sum(ss) / len(ss)) if ssim else None}
 
@@ -233,7 +245,8 @@ def train(
     lr: float = 1e-3,
     loss: str = "l1",
     schedule: str = "cosine",
-    scale: Optional[int] = None,
+    scale: Optional[float] = None,
+    scales: Optional[Sequence[float]] = None,
     batch_size: int = 16,
     val_images: Optional[Union[Mapping[str, Tensor], Sequence[Tensor]]] = None,
     val_every: Optional[int] = None,
@@ -261,6 +274,9 @@ def train(
         loss: ``"l1"``, ``"l2"`` or ``"charbonnier"``.
         schedule: ``"step"``, ``"cosine"`` or ``"constant"`` (:func:`make_scheduler`).
         scale: upscaling factor (default ``model.scale``).
+        scales: for arbitrary-scale (Meta-SR) models: at every step one ``r`` is drawn from
+            ``scales`` and the LR batch is remade from the HR patches with :func:`lr_for_scale`
+            (the data's LR patches are ignored). Validation uses ``scale``.
         batch_size: per process, when ``data`` is a Dataset.
         val_images: HR images for validation (:func:`evaluate`, PSNR only), at ``val_every``
             steps (default: 4 times per run) and at the end.
@@ -292,6 +308,11 @@ def train(
     scale = check_scale(scale)
     scale = int(scale) if float(scale).is_integer() else scale
 
+    if scales is not None:
+        scales = [check_scale(r, "scales[i]") for r in scales]
+        if not scales:
+            raise ValueError("scales must not be empty")
+    pick = torch.Generator().manual_seed(seed)
     rank, world, local_rank = init_distributed()
     dev = get_device(device)
     if world > 1 and dev.type == "cuda":
@@ -304,7 +325,7 @@ def train(
     main = rank == 0
     hist = History(world_size=world)
     if val_images is not None and main:
-        hist.bicubic_psnr = evaluate(None, val_images, int(scale), ssim=False)["mean_psnr"]
+        hist.bicubic_psnr = evaluate(None, val_images, scale, ssim=False)["mean_psnr"]
     val_every = val_every or max(1, steps // 4)
 
     opt = torch.optim.Adam(net.parameters(), lr=lr, weight_decay=weight_decay)
@@ -322,11 +343,13 @@ def train(
     net.train()
     for step in range(1, steps + 1):
         lr_b, hr_b = next(batches)[:2]
-        lr_b = lr_b.to(dev, non_blocking=True)
-        hr_b = to_model_channels(hr_b.to(dev, non_blocking=True), channels)
-        x = prepare_input(net, lr_b, scale, tuple(hr_b.shape[-2:]))
+        r = scale if scales is None else scales[int(torch.randint(len(scales), (), generator=pick))]
+        hr_b = hr_b.to(dev, non_blocking=True)
+        lr_b = lr_for_scale(hr_b, r) if scales is not None else lr_b.to(dev, non_blocking=True)
+        hr_b = to_model_channels(hr_b, channels)
+        x = prepare_input(net, lr_b, r, tuple(hr_b.shape[-2:]))
         with torch.autocast(device_type=dev.type, dtype=torch.float16, enabled=use_amp):
-            sr = forward_sr(net, x, scale, tuple(hr_b.shape[-2:]))
+            sr = forward_sr(net, x, r, tuple(hr_b.shape[-2:]))
         value = pixel_loss(sr.float(), hr_b, loss)
         opt.zero_grad(set_to_none=True)
         scaler.scale(value).backward()
@@ -349,7 +372,7 @@ def train(
                      or (checkpoint is not None and step == steps)):
             if val_images is not None:
                 hist.val_step.append(step)
-                hist.val_psnr.append(evaluate(_net(net), val_images, int(scale), ssim=False)["mean_psnr"])
+                hist.val_psnr.append(evaluate(_net(net), val_images, scale, ssim=False)["mean_psnr"])
                 if bar is not None:
                     bar.set_postfix(loss=hist.loss[-1] if hist.loss else float("nan"), val_psnr=f"{hist.val_psnr[-1]:.2f}")
             if checkpoint is not None:
@@ -366,4 +389,4 @@ def train(
 
 
 __all__ = ["History", "pixel_loss", "make_scheduler", "init_distributed", "evaluate", "save_checkpoint",
-           "load_checkpoint", "train", "bicubic_upsample"]
+           "load_checkpoint", "train", "lr_for_scale"]

@@ -158,3 +158,17 @@ def test_ddp_two_cpu_processes_keep_replicas_identical(tmp_path):
     torch.manual_seed(0)
     init = [p.detach() for p in _tiny_espcn().parameters()]
     assert any(not torch.equal(a, b) for a, b in zip(r0["params"], init))
+
+
+def test_meta_sr_multi_scale_training_and_fractional_evaluation():
+    torch.manual_seed(0)
+    imgs = _images(2, 48)
+    ds = PairedPatchDataset(imgs, scale=2, patch_size=12, length=16)  # HR patches 24x24
+    net = models.create("metasr-small", scale=2.0, features=8, n_resblocks=1, hidden=8)
+    hist = train(net, ds, steps=3, scales=[1.5, 2.0, 3.0], scale=2.5, batch_size=4, log_every=1,
+                 val_images=imgs[:1], val_every=3, progress=False, device="cpu")
+    assert len(hist.loss) == 3 and len(hist.val_psnr) == 1
+    res = evaluate(net, imgs[:1], 2.5, ssim=False)
+    assert math.isfinite(res["mean_psnr"])
+    from srtutor.train import lr_for_scale
+    assert lr_for_scale(torch.rand(1, 3, 37, 40), 3.7).shape == (1, 3, 10, 11)

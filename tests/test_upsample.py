@@ -115,3 +115,20 @@ def test_meta_upscale_any_scale_and_out_size():
     assert mu(f, 2, out_size=(19, 21)).shape == (2, 3, 19, 21)
     with pytest.raises(ValueError, match="feat"):
         mu(torch.rand(1, 5, 4, 4), 2)
+
+
+def test_checkerboard_score():
+    s = 2
+    flat = torch.full((1, 1, 16, 16), 0.5)
+    assert U.checkerboard_score(flat, s).item() == 0.0
+    board = flat.clone()
+    board[..., ::2, ::2] = 1.0  # phases: 1, .5, .5, .5 -> spread .5, mean .625
+    assert U.checkerboard_score(board, s).item() == pytest.approx(0.5 / 0.625)
+    # a deconvolution with uniform weights: kernel 3 / stride 2 overlaps unevenly, kernel 4 evenly
+    x = torch.ones(1, 1, 8, 8)
+    uneven = torch.nn.ConvTranspose2d(1, 1, 3, stride=2, padding=1, output_padding=1, bias=False)
+    even = U.TransposedConvUpsample(1, 1, 2, kernel_size=4, bias=False)
+    for layer in (uneven, even):
+        torch.nn.init.constant_(layer.weight, 1.0)
+    assert U.checkerboard_score(uneven(x), 2).item() > 0.5
+    assert U.checkerboard_score(even(x), 2).item() == pytest.approx(0.0, abs=1e-6)
