@@ -44,7 +44,7 @@ import functools
 import math
 import numbers
 import operator
-from typing import Callable, Sequence, Union
+from typing import Callable, Sequence, Union, cast
 
 import numpy as np
 import torch
@@ -209,13 +209,15 @@ def _resize_axis(x: Tensor, dim: int, in_len: int, out_len: int, scale: float,
     """Resize the last (``dim=-1``) or second-to-last (``dim=-2``) axis of ``x``."""
     kind, op = _table(in_len, out_len, scale, kernel, antialias, x.dtype, x.device)
     if kind == "index":
-        return x.index_select(dim, op)  # type: ignore[arg-type]
+        return x.index_select(dim, cast(Tensor, op))
     if kind == "dense":
-        return torch.matmul(x, op.t()) if dim == -1 else torch.matmul(op, x)  # type: ignore[union-attr]
+        mat = cast(Tensor, op)
+        return torch.matmul(x, mat.t()) if dim == -1 else torch.matmul(mat, x)
+    blocks = cast(list, op)
     if dim == -1:
-        parts = [torch.matmul(x[..., s0:s1], m.t()) for _, _, s0, s1, m in op]  # type: ignore[union-attr]
+        parts = [torch.matmul(x[..., s0:s1], m.t()) for _, _, s0, s1, m in blocks]
     else:
-        parts = [torch.matmul(m, x[..., s0:s1, :]) for _, _, s0, s1, m in op]  # type: ignore[union-attr]
+        parts = [torch.matmul(m, x[..., s0:s1, :]) for _, _, s0, s1, m in blocks]
     return torch.cat(parts, dim=dim)
 
 
@@ -257,7 +259,9 @@ def _plan(in_hw: tuple[int, int], scale: ScaleArg, size: SizeArg) -> tuple[list[
             try:
                 iv = operator.index(v)
             except TypeError:
-                raise TypeError(f"size[{i}] must be an int or None, got {type(v).__name__} {v!r}") from None
+                raise TypeError(
+                    f"size[{i}] must be an int or None, got {type(v).__name__} {v!r}"
+                ) from None
             if iv <= 0:
                 raise ValueError(f"size[{i}] must be a positive int, got {iv}")
             vals.append(iv)
@@ -329,13 +333,10 @@ def imresize(
     if isinstance(x, np.ndarray):
         if x.dtype != np.uint8:
             raise TypeError(
-                f"x as a numpy array must be a uint8 image (H, W) or (H, W, C), got dtype {x.dtype}; "
-                f"for float images pass a tensor: torch.from_numpy(a).permute(2, 0, 1)"
+                f"x as a numpy array must be a uint8 image (H, W) or (H, W, C), got dtype "
+                f"{x.dtype}; for float images pass a tensor: torch.from_numpy(a).permute(2, 0, 1)"
             )
-        if x.ndim not in (2, 3):
-            raise ValueError(f"x as a numpy image must have shape (H, W) or (H, W, C), got {x.shape}")
-        _check_nonempty(x.shape[0], x.shape[1], x.shape)
-        scales, out = _plan((x.shape[0], x.shape[1]), scale, size)
+        scales, out = _plan(_image_hw(x), scale, size)
         t = torch.from_numpy(x.astype(np.float64))  # a writable float64 copy
         t = t.permute(2, 0, 1) if x.ndim == 3 else t
         y = _resize_float(t, scales, out, name, bool(antialias), round_uint8=True)
@@ -348,18 +349,30 @@ def imresize(
             "(or a uint8 numpy HWC array to get MATLAB's uint8 rounding)"
         )
     check_float(x, "x")
-    if x.ndim not in (2, 3, 4):
-        raise ValueError(
-            f"x must have shape (H, W), (C, H, W) or (N, C, H, W), got {x.ndim} dims {tuple(x.shape)}"
-        )
-    _check_nonempty(x.shape[-2], x.shape[-1], tuple(x.shape))
-    scales, out = _plan((x.shape[-2], x.shape[-1]), scale, size)
+    scales, out = _plan(_image_hw(x), scale, size)
     return _resize_float(x, scales, out, name, bool(antialias))
 
 
-def _check_nonempty(h: int, w: int, shape: object) -> None:
+def _image_hw(x: Union[Tensor, np.ndarray]) -> tuple[int, int]:
+    """``(H, W)`` of a tensor ``([N, [C, ]] H, W)`` or a numpy image ``(H, W[, C])``."""
+    if isinstance(x, np.ndarray):
+        if x.ndim not in (2, 3):
+            raise ValueError(
+                f"x as a numpy image must have shape (H, W) or (H, W, C), got {x.shape}"
+            )
+        h, w = x.shape[0], x.shape[1]
+    elif isinstance(x, torch.Tensor):
+        if x.ndim not in (2, 3, 4):
+            raise ValueError(
+                f"x must have shape (H, W), (C, H, W) or (N, C, H, W), got {x.ndim} dims "
+                f"{tuple(x.shape)}"
+            )
+        h, w = x.shape[-2], x.shape[-1]
+    else:
+        raise TypeError(f"x must be a torch.Tensor or a numpy array, got {type(x).__name__}")
     if h == 0 or w == 0:
-        raise ValueError(f"x is empty: shape {shape}")
+        raise ValueError(f"x is empty: shape {tuple(x.shape)}")
+    return int(h), int(w)
 
 
 def modcrop(x: Union[Tensor, np.ndarray], scale: int) -> Union[Tensor, np.ndarray]:
@@ -376,18 +389,7 @@ def modcrop(x: Union[Tensor, np.ndarray], scale: int) -> Union[Tensor, np.ndarra
         A view of ``x`` of size ``(H - H % scale, W - W % scale)``.
     """
     s = check_positive_int(scale, "scale")
-    if isinstance(x, np.ndarray):
-        if x.ndim not in (2, 3):
-            raise ValueError(f"x as a numpy image must have shape (H, W) or (H, W, C), got {x.shape}")
-        h, w = x.shape[0], x.shape[1]
-    elif isinstance(x, torch.Tensor):
-        if x.ndim not in (2, 3, 4):
-            raise ValueError(
-                f"x must have shape (H, W), (C, H, W) or (N, C, H, W), got {x.ndim} dims {tuple(x.shape)}"
-            )
-        h, w = x.shape[-2], x.shape[-1]
-    else:
-        raise TypeError(f"x must be a torch.Tensor or a numpy array, got {type(x).__name__}")
+    h, w = _image_hw(x)
     if h < s or w < s:
         raise ValueError(f"x of size {h}x{w} is smaller than scale {s}: nothing would be left")
     h2, w2 = h - h % s, w - w % s
@@ -411,4 +413,5 @@ class Resize(torch.nn.Module):
                         kernel=self.kernel)
 
     def extra_repr(self) -> str:
-        return f"scale={self.scale}, size={self.size}, antialias={self.antialias}, kernel={self.kernel!r}"
+        return (f"scale={self.scale}, size={self.size}, antialias={self.antialias}, "
+                f"kernel={self.kernel!r}")
