@@ -22,7 +22,7 @@ from typing import Any
 __version__ = "0.1.0"
 
 _SUBMODULES = (
-    "blocks", "cli", "color", "data", "degradation", "domains", "io", "losses", "metrics",
+    "blocks", "cli", "color", "data", "degradation", "domains", "evaluate", "io", "losses", "metrics",
     "models", "resize", "train", "unsupervised", "upsample", "viz",
 )
 

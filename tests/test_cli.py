@@ -49,7 +49,7 @@ def test_bicubic_matches_published(capsys, dataset, scale):
     assert abs(r["psnr"] - p) <= 0.02, r["psnr"]
     assert abs(r["ssim"] - s) <= 0.001, r["ssim"]
     assert r["dataset"] == dataset and r["scale"] == scale and r["method"] == "bicubic"
-    assert r["protocol"] == "rgb" and len(r["images"]) == {"Set5": 5, "Set14": 14}[dataset]
+    assert r["protocol"] == "srcnn" and len(r["images"]) == {"Set5": 5, "Set14": 14}[dataset]
     assert {"name", "psnr", "ssim"} <= set(r["images"][0])
     assert abs(sum(i["psnr"] for i in r["images"]) / len(r["images"]) - r["psnr"]) < 1e-9
 
@@ -103,7 +103,7 @@ def test_parser_structure():
     sub = next(a for a in parser._actions if a.dest == "command")
     assert "evaluate" in sub.choices
     args = parser.parse_args(["evaluate", "--dataset", "B100", "--scale", "3"])
-    assert args.method == "bicubic" and args.format == "table" and args.protocol == "rgb" and not args.download
+    assert args.method == "bicubic" and args.format == "table" and args.protocol == "srcnn" and not args.download
 
 
 def test_module_entry_point_exit_code(tmp_path):

@@ -20,7 +20,7 @@ def _smooth(h=40, w=36, seed=0):
 
 def test_rgb_protocol_by_hand():
     hr = _smooth(41, 38)  # not a multiple of 2: modcrop to 40 x 38
-    r = evaluate_images({"x": hr}, 2)
+    r = evaluate_images({"x": hr}, 2, protocol="rgb")
     u8 = to_numpy(hr[:, :40, :38])
     sr = to_tensor(imresize(imresize(u8, scale=0.5), scale=2.0), dtype=torch.float64)
     ref = to_tensor(u8, dtype=torch.float64)
