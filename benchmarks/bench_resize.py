@@ -17,6 +17,10 @@ Prints the median and best time of each, the ratios, and max |srtutor − pyiqa|
 average: on a machine shared with other jobs, ``--threads 2`` numbers are dominated by waits at
 every parallel region (srtutor runs one matrix product per block of rows, about 10-20 per call,
 where ``interpolate`` runs one kernel per axis); ``--threads 1`` shows the arithmetic alone.
+On such a machine ``OMP_WAIT_POLICY=PASSIVE`` (idle OpenMP threads sleep instead of spinning)
+removes most of those waits for every competitor::
+
+    OMP_WAIT_POLICY=PASSIVE .venv/bin/python benchmarks/bench_resize.py
 """
 
 from __future__ import annotations
@@ -97,7 +101,8 @@ def main() -> None:
           f"median (best) of {args.repeat} round-robin runs after 2 warm-up rounds")
     if pyiqa is not None:
         print(f"pyiqa resize loaded from {pyiqa.__wheel__}")
-    print("load average (1, 5, 15 min) at start: %.1f %.1f %.1f on %d CPUs" % (*os.getloadavg(), os.cpu_count()))
+    print("load average (1, 5, 15 min) at start: %.1f %.1f %.1f on %d CPUs; OMP_WAIT_POLICY=%s"
+          % (*os.getloadavg(), os.cpu_count(), os.environ.get("OMP_WAIT_POLICY", "(unset)")))
     gen = torch.Generator().manual_seed(0)
     cases = [("8x3x512x512 down x4", (8, 3, 512, 512), 0.25),
              ("8x3x128x128 up x4", (8, 3, 128, 128), 4.0)]
