@@ -19,9 +19,9 @@ wraps the model in ``DistributedDataParallel`` and samples with a ``DistributedS
 each process trains on a different shard and gradients are averaged (the replicas' weights stay
 identical). Validation, logging and checkpoints happen on rank 0.
 
-Validation (:func:`evaluate`) follows the literature's protocol: LR by MATLAB bicubic,
-rounded to 8 bits; SR output rounded to 8 bits; PSNR/SSIM on Y (BT.601 studio range) with
-``scale`` pixels cropped at each border.
+Validation (:func:`evaluate`) follows the literature's protocol through
+:func:`srtutor.evaluate.evaluate_images`: LR by MATLAB bicubic, SR rounded to 8 bits, PSNR/SSIM
+on Y (BT.601 studio range) with ``scale`` pixels cropped at each border.
 
 Checkpoints (:func:`save_checkpoint`, :func:`load_checkpoint`) are a ``state_dict`` plus a
 small ``meta`` dict of plain values, loadable with ``torch.load(..., weights_only=True)``.
@@ -154,42 +154,53 @@ def lr_for_scale(hr: Tensor, scale: float) -> Tensor:
 
 @torch.no_grad()
 def evaluate(model: Optional[nn.Module], images: Union[Mapping[str, Tensor], Sequence[Tensor]], scale: float, *,
-             ssim: bool = True, quantize: bool = True, degradation=None) -> dict[str, Any]:
+             ssim: bool = True, protocol: str = "auto") -> dict[str, Any]:
     """PSNR/SSIM of ``model`` (or of bicubic upscaling when ``model is None``) on HR ``images``.
 
-    Protocol: modcrop + MATLAB bicubic ↓``scale`` (:func:`srtutor.data.make_pair`), LR and SR
-    rounded to 8 bits when ``quantize``, Y channel (BT.601 studio), ``scale`` pixels cropped.
-    A non-integer ``scale`` (arbitrary-scale models) uses :func:`lr_for_scale` (no modcrop;
-    the SR output is produced at the HR size) and crops ``ceil(scale)`` pixels.
+    Integer scales use the package's benchmark protocol, :func:`srtutor.evaluate.evaluate_images`
+    (modcrop, MATLAB bicubic ↓``scale``, Y channel, ``scale`` pixels cropped, SR rounded to
+    8 bits). ``protocol="auto"`` picks its ``"srcnn"`` convention (Y resized; reproduces the
+    published bicubic rows) for bicubic and 1-channel models and ``"rgb"`` for RGB models.
+    A non-integer ``scale`` (arbitrary-scale models) makes the LR with :func:`lr_for_scale`
+    from the RGB image (rounded to 8 bits, no modcrop), produces SR at the HR size and crops
+    ``ceil(scale)`` pixels.
 
     Returns:
         ``{"names", "psnr", "ssim", "mean_psnr", "mean_ssim"}`` (per-image lists and means;
         SSIM entries are ``None`` when ``ssim=False``).
     """
     from srtutor import metrics
-    from srtutor.data import make_pair
     from srtutor.io import quantize as q8
 
     s = check_scale(scale)
-    s = int(s) if s.is_integer() else s
-    crop = math.ceil(s)
-    items = list(images.items()) if isinstance(images, Mapping) else [(str(i), im) for i, im in enumerate(images)]
-    names, ps, ss = [], [], []
+    items = dict(images) if isinstance(images, Mapping) else {str(i): im for i, im in enumerate(images)}
     dev = next(model.parameters()).device if model is not None else torch.device("cpu")
-    for name, hr in items:
-        lr, hr = make_pair(hr, s, degradation) if isinstance(s, int) else (lr_for_scale(hr[None], s)[0], hr)
-        lr = q8(lr.clamp(0, 1)) if quantize else lr.clamp(0, 1)
-        if model is None:
-            sr = bicubic_upsample(lr[None], hr.shape[-2:])[0]
-        else:
-            sr = upscale(model, lr.to(dev), s, hr_size=tuple(hr.shape[-2:])).cpu().to(hr.dtype)
-            if sr.shape[0] != hr.shape[0]:  # 1-channel model on RGB or vice versa: compare on Y
-                sr, hr = to_model_channels(sr, 1), to_model_channels(hr, 1)
-        if quantize:
+    if s.is_integer():
+        from srtutor.evaluate import evaluate_images
+
+        s = int(s)
+        if protocol == "auto":
+            protocol = "srcnn" if model is None or in_channels(model) == 1 else "rgb"
+        method = "bicubic" if model is None else (lambda lr: upscale(model, lr.to(dev), s).cpu())
+        res = evaluate_images(items, s, method, protocol=protocol)
+        names = [r["name"] for r in res["images"]]
+        ps = [r["psnr"] for r in res["images"]]
+        ss = [r["ssim"] for r in res["images"]] if ssim else [None] * len(ps)
+    else:
+        crop = math.ceil(s)
+        names, ps, ss = [], [], []
+        for name, hr in items.items():
+            lr = q8(lr_for_scale(hr[None], s)[0])
+            if model is None:
+                sr = bicubic_upsample(lr[None], hr.shape[-2:])[0]
+            else:
+                sr = upscale(model, lr.to(dev), s, hr_size=tuple(hr.shape[-2:])).cpu().to(hr.dtype)
+                if sr.shape[0] != hr.shape[0]:
+                    sr, hr = to_model_channels(sr, 1), to_model_channels(hr, 1)
             sr = q8(sr)
-        names.append(name)
-        ps.append(float(metrics.psnr(sr, hr, crop_border=crop, y_channel=True)))
-        ss.append(float(metrics.ssim(sr, hr, crop_border=crop, y_channel=True)) if ssim else None)
+            names.append(name)
+            ps.append(float(metrics.psnr(sr, hr, crop_border=crop, y_channel=True)))
+            ss.append(float(metrics.ssim(sr, hr, crop_border=crop, y_channel=True)) if ssim else None)
     return {"names": names, "psnr": ps, "ssim": ss, "mean_psnr": sum(ps) / len(ps),
             "mean_ssim": (sum(ss) / len(ss)) if ssim else None}
 

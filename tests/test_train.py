@@ -106,15 +106,25 @@ def test_pre_upsampling_model_gets_bicubic_input():
     assert hist.loss[0] == pytest.approx(float(expected), rel=1e-5)
 
 
-def test_evaluate_bicubic_matches_metrics():
+def test_evaluate_uses_the_benchmark_protocol():
+    from srtutor.evaluate import evaluate_images
     hr = _images(1, 40, seed=3)[0]
     res = evaluate(None, {"a": hr}, 2)
-    lr, hr_c = make_pair(hr, 2)
-    from srtutor.models.inference import bicubic_upsample
-    sr = quantize(bicubic_upsample(quantize(lr.clamp(0, 1))[None], (40, 40))[0])
+    ref = evaluate_images({"a": hr}, 2, "bicubic", protocol="srcnn")
     assert res["names"] == ["a"]
-    assert res["psnr"][0] == pytest.approx(float(metrics.psnr(sr, hr_c, crop_border=2, y_channel=True)))
-    assert res["ssim"][0] == pytest.approx(float(metrics.ssim(sr, hr_c, crop_border=2, y_channel=True)))
+    assert res["psnr"][0] == pytest.approx(ref["psnr"]) and res["ssim"][0] == pytest.approx(ref["ssim"])
+    # an "identity" Y model that returns the MATLAB bicubic of its input scores like bicubic
+    class Bicubic(torch.nn.Module):
+        upsampling, in_channels, scale = "pre", 1, 2
+
+        def __init__(self):
+            super().__init__()
+            self.w = torch.nn.Parameter(torch.zeros(1))
+
+        def forward(self, x):
+            return x + self.w
+
+    assert evaluate(Bicubic(), {"a": hr}, 2)["mean_psnr"] == pytest.approx(ref["psnr"], abs=1e-6)
 
 
 def test_train_argument_errors():
