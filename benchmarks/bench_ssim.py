@@ -85,7 +85,8 @@ def main() -> None:
         wall_ratios.append(med(sk_wall) / med(us_wall))
         cpu_ratios.append(med(sk_cpu) / med(us_cpu))
         print(f"{args.size}x{args.size}x{channels}: wall median skimage {med(sk_wall):7.2f} ms, srtutor "
-              f"{med(us_wall):7.2f} ms -> {wall_ratios[-1]:5.2f}x | CPU median skimage {med(sk_cpu):7.2f} ms, "
+              f"{med(us_wall):7.2f} ms -> {wall_ratios[-1]:5.2f}x | "
+              f"CPU median skimage {med(sk_cpu):7.2f} ms, "
               f"srtutor {med(us_cpu):7.2f} ms -> {cpu_ratios[-1]:5.2f}x | |SSIM diff| {diff:.1e}")
     print(f"load average after: {os.getloadavg()[0]:.2f}")
     print(f"goal >= 3x (wall-clock medians): {'met' if min(wall_ratios) >= 3 else 'NOT met'}, "

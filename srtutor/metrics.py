@@ -27,8 +27,15 @@ Precision: every computation runs in ``float64`` whatever the input dtype, and t
 ``float64`` tensors on the input's device. This keeps agreement with scikit-image / MATLAB at the
 1e-6 level: SSIM subtracts ``E[x]^2`` from ``E[x^2]``, which loses digits in ``float32`` on flat
 image regions (computed in float32, even after removing each image's mean, the SSIM of bicubic
-×4 results on Set5/Set14 moved by up to 5e-6 on RGB and 6e-7 on Y). Everything stays differentiable: ``1 - ssim(sr, hr)`` is a valid loss, and the
-gradient flows back to ``sr`` in its own dtype.
+×4 results on Set5/Set14 moved by up to 5e-6 on RGB and 6e-7 on Y). Everything stays
+differentiable: ``1 - ssim(sr, hr)`` is a valid loss, and the gradient flows back to ``sr`` in
+its own dtype.
+
+Speed: the Gaussian filtering is separable and done as in-place sums of shifted views (double
+precision ``F.conv2d`` has no fast CPU kernel), four maps at once, in cache-sized blocks on CPU;
+``benchmarks/bench_ssim.py`` compares it with scikit-image. On a machine shared by many busy
+processes, PyTorch's OpenMP threads spin-wait and can make every op much slower: run with
+``OMP_NUM_THREADS=1`` or ``OMP_WAIT_POLICY=PASSIVE`` there.
 
 Identical images have ``MSE = 0`` and therefore ``PSNR = inf`` (not an error; averaging an
 ``inf`` with finite values gives ``inf``, so compare per-image values with ``reduction="none"``).
@@ -146,7 +153,8 @@ def _check_values(x: Tensor, name: str, check_range: bool, tol: float = 1e-3) ->
         raise ValueError(f"{name} contains NaN or inf values")
     if check_range and (lo < -tol or hi > 1 + tol):
         raise ValueError(
-            f"{name} must have values in [0, 1], got min {lo:.4g} and max {hi:.4g}; divide uint8 images by 255"
+            f"{name} must have values in [0, 1], got min {lo:.4g} and max {hi:.4g}; "
+            f"divide uint8 images by 255"
         )
 
 
@@ -291,10 +299,12 @@ def _ssim_and_cs(x: Tensor, y: Tensor, g: Sequence[float], c1: float, c2: float)
     ho, wo = h - r, w - r
     xs, ys = x.reshape(k, h, w), y.reshape(k, h, w)
     if x.device.type == "cpu":
-        images, rows = min(k, max(1, _CPU_BLOCK_PIXELS // (h * w))), min(ho, max(1, _CPU_BLOCK_PIXELS // w))
+        images = min(k, max(1, _CPU_BLOCK_PIXELS // (h * w)))  # whole small images per block
+        rows = min(ho, max(1, _CPU_BLOCK_PIXELS // w))  # or a band of output rows of a large one
     else:
         images, rows = k, ho
-    blocks = [(slice(i, i + images), j, min(rows, ho - j)) for i in range(0, k, images) for j in range(0, ho, rows)]
+    blocks = [(slice(i, i + images), j, min(rows, ho - j))
+              for i in range(0, k, images) for j in range(0, ho, rows)]
     if torch.is_grad_enabled() and (x.requires_grad or y.requires_grad):
         parts = [_ssim_block(xs[i, j:j + m + r], ys[i, j:j + m + r], g, c1, c2) for i, j, m in blocks]
         s, cs = (_assemble([p[t] for p in parts], k // images + (k % images > 0)) for t in (0, 1))
@@ -302,7 +312,8 @@ def _ssim_and_cs(x: Tensor, y: Tensor, g: Sequence[float], c1: float, c2: float)
         s, cs = x.new_empty(k, ho, wo), x.new_empty(k, ho, wo)
         ws = _workspace(images, rows, w, r, like=x)
         for i, j, m in blocks:
-            _ssim_block_into(xs[i, j:j + m + r], ys[i, j:j + m + r], g, c1, c2, s[i, j:j + m], cs[i, j:j + m], ws)
+            _ssim_block_into(xs[i, j:j + m + r], ys[i, j:j + m + r], g, c1, c2,
+                             s[i, j:j + m], cs[i, j:j + m], ws)
     return s.reshape(n, c, ho, wo), cs.reshape(n, c, ho, wo)
 
 
@@ -329,11 +340,10 @@ class _Workspace:
 
     def __init__(self, images: int, rows: int, w: int, r: int, *, like: Tensor) -> None:
         with torch.inference_mode(False):  # normal tensors: usable in and out of inference mode
-            self._allocate(images, rows, w, r, like.new_empty)
-
-    def _allocate(self, images: int, rows: int, w: int, r: int, new) -> None:
-        self.stack, self.cols = new(images, 4, rows + r, w), new(images, 4, rows, w)
-        self.out, self.t1, self.t2 = new(images, 4, rows, w - r), new(images, rows, w - r), new(images, rows, w - r)
+            new = like.new_empty
+            self.stack, self.cols = new(images, 4, rows + r, w), new(images, 4, rows, w)
+            self.out = new(images, 4, rows, w - r)
+            self.t1, self.t2 = new(images, rows, w - r), new(images, rows, w - r)
 
 
 _LOCAL = threading.local()
@@ -365,7 +375,8 @@ def _ssim_block_into(x: Tensor, y: Tensor, g: Sequence[float], c1: float, c2: fl
     stack[:, 1].copy_(y)
     torch.mul(x, x, out=stack[:, 2]).addcmul_(y, y)
     torch.mul(x, y, out=stack[:, 3])
-    mu_x, mu_y, e_sq, e_xy = _filter_valid(stack, g, cols=ws.cols[:i, :, :m], out=ws.out[:i, :, :m]).unbind(1)
+    stats = _filter_valid(stack, g, cols=ws.cols[:i, :, :m], out=ws.out[:i, :, :m])
+    mu_x, mu_y, e_sq, e_xy = stats.unbind(1)
     mu_xy = torch.mul(mu_x, mu_y, out=ws.t1[:i, :m])
     mu_sq = torch.mul(mu_x, mu_x, out=ws.t2[:i, :m]).addcmul_(mu_y, mu_y)
     num = e_xy.sub_(mu_xy).mul_(2.0).add_(c2)  # 2 sigma_xy + C2
