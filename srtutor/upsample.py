@@ -333,7 +333,10 @@ class MetaUpscale(nn.Module):
             rr = rows[r0:r0 + block]
             p = patches[:, :, rr][:, :, :, cols]  # (N, C k^2, rows, ow): location projection
             w = self.weight_net(v[r0:r0 + block]).view(len(rr), ow, self.out_channels, c * k * k)  # filters
-            out.append(torch.einsum("nkhw,hwok->nohw", p, w))  # feature mapping
+            w = w.permute(2, 3, 0, 1)  # (out, C k^2, rows, ow)
+            # feature mapping: out[n, o, i, j] = sum_k p[n, k, i, j] w[o, k, i, j]; a product and a sum per
+            # output channel (a batched matmul over H'W' tiny matrices is far slower on CPU)
+            out.append(torch.stack([(p * w[o]).sum(1) for o in range(self.out_channels)], 1))
         return torch.cat(out, 2)
 
     def extra_repr(self) -> str:
