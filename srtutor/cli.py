@@ -33,6 +33,14 @@ def _error(prog: str, msg: str) -> int:
     return 2
 
 
+class _Given(argparse.Action):
+    """Store the value and remember that the user gave it (``<dest>_given``)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        setattr(namespace, self.dest, values)
+        setattr(namespace, f"{self.dest}_given", True)
+
+
 # --------------------------------------------------------------------------- evaluate
 def add_evaluate_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Declare ``srtutor evaluate``."""
@@ -48,7 +56,9 @@ def add_evaluate_parser(subparsers: argparse._SubParsersAction) -> argparse.Argu
             "PSNR and SSIM on the BT.601 Y channel with `scale` pixels cropped at each border."
         ),
     )
-    p.add_argument("--method", default="bicubic", help=f"one of {', '.join(METHODS)} (default bicubic)")
+    p.add_argument("--method", default="bicubic",
+                   help=f"one of {', '.join(METHODS)} (default bicubic), or a model with pretrained weights "
+                        "(espcn, fsrcnn, srcnn …: srtutor.pretrained.available_pretrained())")
     p.add_argument("--dataset", required=True,
                    help=f"one of {', '.join(BENCHMARKS)} (aliases BSD100, BSDS100); case-insensitive")
     p.add_argument("--scale", type=int, required=True, help="integer upscaling factor >= 2 (e.g. 2, 3, 4)")
@@ -56,8 +66,10 @@ def add_evaluate_parser(subparsers: argparse._SubParsersAction) -> argparse.Argu
                    help="folder containing <dataset>/HR/*.png (default: $SRTUTOR_DATA, else ~/.cache/srtutor)")
     p.add_argument("--format", choices=("table", "json"), default="table", help="output format (default table)")
     p.add_argument("--y-convention", "--protocol", dest="protocol", choices=PROTOCOLS, default="srcnn",
-                   help="srcnn (default): resize the rounded uint8 Y as floats, round SR -- reproduces the "
-                        "published bicubic rows (Set5 x4 28.42/0.8104); rgb: resize uint8 RGB, score unrounded Y")
+                   action=_Given,
+                   help="srcnn (default for interpolation and Y-channel models): resize the rounded uint8 Y as "
+                        "floats, round SR -- reproduces the published bicubic rows (Set5 x4 28.42/0.8104); "
+                        "rgb (default for RGB models): resize uint8 RGB, score unrounded Y")
     p.add_argument("--lr-kernel", choices=("bicubic", "same"), default="bicubic",
                    help="kernel that makes the LR image: bicubic (the benchmarks' BI setting, default) "
                         "or the method's own kernel")
@@ -77,13 +89,21 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         dataset = benchmark_name(args.dataset)
     except ValueError as exc:
         return _error(prog, str(exc))
-    if args.method.lower() not in METHODS:
-        return _error(prog, f"unknown method {args.method!r}; expected one of {', '.join(METHODS)}")
     if args.scale < 2:
         return _error(prog, f"--scale must be an integer >= 2, got {args.scale}")
+    method, protocol = args.method, args.protocol
+    if args.method.lower() not in METHODS:  # a model with shipped weights (srtutor.pretrained)
+        from srtutor.pretrained import PretrainedError, model_callable
+
+        try:
+            method, auto_protocol = model_callable(args.method, args.scale)
+        except PretrainedError as exc:
+            return _error(prog, f"unknown method {args.method!r}; expected one of {', '.join(METHODS)} "
+                                f"or a pretrained model ({exc})")
+        protocol = args.protocol if getattr(args, "protocol_given", False) else auto_protocol
     try:
-        result = evaluate_method(args.method, dataset, args.scale, root=args.data_dir,
-                                 protocol=args.protocol, lr_kernel=args.lr_kernel, download=args.download)
+        result = evaluate_method(method, dataset, args.scale, root=args.data_dir,
+                                 protocol=protocol, lr_kernel=args.lr_kernel, download=args.download)
     except FileNotFoundError as exc:
         msg = str(exc).replace("pass root=", "pass --data-dir ").replace("download=True (CLI: --download)", "--download")
         return _error(prog, msg)
@@ -101,6 +121,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 COMMANDS: list[Callable[[argparse._SubParsersAction], argparse.ArgumentParser]] = [add_evaluate_parser]
 from srtutor.cli_train import add_parser as add_train_parser  # noqa: E402  (train sub-command)
 COMMANDS.append(add_train_parser)
+from srtutor.cli_upscale import add_parser as add_upscale_parser  # noqa: E402  (upscale sub-command)
+COMMANDS.append(add_upscale_parser)
 
 
 def build_parser() -> argparse.ArgumentParser:

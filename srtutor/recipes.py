@@ -1,0 +1,113 @@
+"""Named training recipes for the pretrained srtutor models (survey §3.6, appendix).
+
+A recipe is everything needed to retrain a shipped model: architecture and scale, data,
+patch size, batch, loss, optimiser schedule, number of steps and seed. ``paper`` records
+what the original paper used, so that the model card can say how far the CPU budget is
+from it::
+
+    >>> from srtutor.recipes import get_recipe
+    >>> r = get_recipe("espcn-x3")
+    >>> r.model, r.scale, r.patch                    # doctest: +SKIP
+    ('espcn', 3, 17)
+
+Train one with ``python scripts/train_pretrained.py --recipe espcn-x3 --out ckpt/`` and
+export it into ``srtutor/weights/`` with ``--export``.
+
+The ``steps`` are a **CPU budget** (minutes on one thread), not the papers' schedules
+(10^5–10^8 back-propagations on GPUs): the shipped weights are therefore below the papers'
+figures, by an amount the model cards and the benchmark appendix measure. ``full_steps``
+is what a GPU run (``--full``) uses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+__all__ = ["Recipe", "RECIPES", "get_recipe", "available_recipes"]
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """One training recipe (Adam; the LR patch is ``patch``, the HR patch ``scale * patch``)."""
+
+    name: str
+    model: str
+    scale: int
+    patch: int
+    batch: int
+    lr: float
+    steps: int
+    full_steps: int
+    loss: str = "l1"
+    schedule: str = "cosine"
+    data: str = "T91"
+    seed: int = 0
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    paper: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def full(self) -> "Recipe":
+        """The same recipe with ``full_steps`` (for a GPU)."""
+        return replace(self, steps=self.full_steps)
+
+
+_PAPER = {
+    "srcnn": "Dong et al. 2014/2016: T91 (or ImageNet), 33x33 HR sub-images, MSE, SGD lr 1e-4 "
+             "(1e-5 last layer), ~8e8 back-propagations",
+    "fsrcnn": "Dong et al. 2016: T91 + General-100 with augmentation, LR sub-images 7-11 px, MSE, "
+              "SGD lr 1e-3 (deconv 1e-4), then fine-tuning per scale from the x3 model",
+    "espcn": "Shi et al. 2016: T91 (ImageNet for the best rows), LR patches 17x17, MSE, "
+             "lr 0.01 -> 1e-4 on plateaus, tanh",
+    "vdsr": "Kim et al. 2016: 291 images (T91 + BSD200), 41x41 patches, batch 64, SGD lr 0.1 /10 every "
+            "20 epochs, gradient clipping, 80 epochs, multi-scale x2/x3/x4",
+    "lapsrn": "Lai et al. 2017: 291 images, 128x128 HR patches, batch 64, Charbonnier, SGD lr 1e-5",
+    "edsr-baseline": "Lim et al. 2017: DIV2K (800 images), 48x48 LR patches, batch 16, L1, Adam 1e-4 "
+                     "halved every 2e5 steps, 3e5 steps",
+    "carn": "Ahn et al. 2018: DIV2K, 64x64 patches, batch 64, L1, Adam 1e-4 halved every 4e5 steps, "
+            "6e5 steps, multi-scale",
+}
+
+
+def _r(model: str, scale: int, patch: int, batch: int, lr: float, steps: int, full_steps: int,
+       **kw: Any) -> Recipe:
+    return Recipe(name=f"{model}-x{scale}", model=model, scale=scale, patch=patch, batch=batch, lr=lr,
+                  steps=steps, full_steps=full_steps, paper=_PAPER[model], **kw)
+
+
+_ALL = [
+    # light post-upsampling models: ~4-6k steps are minutes on one CPU thread
+    *[_r("espcn", s, 17, 16, 1e-3, 3000, 200_000) for s in (2, 3, 4)],
+    *[_r("fsrcnn", s, {2: 20, 3: 17, 4: 12}[s], 16, 1e-3, 3000, 200_000) for s in (2, 3, 4)],
+    # pre-upsampling: the network runs on the HR grid (33x33 in the paper), scale^2 costlier per patch
+    *[_r("srcnn", s, {2: 16, 3: 11, 4: 8}[s], 16, 5e-4, 800, 500_000, loss="l2") for s in (2, 3, 4)],
+    *[_r("vdsr", s, {2: 20, 3: 14, 4: 10}[s], 16, 1e-4, 1500, 200_000, loss="l2") for s in (2, 3, 4)],
+    _r("lapsrn", 2, 32, 16, 1e-4, 1500, 200_000, loss="charbonnier"),
+    _r("lapsrn", 4, 32, 16, 1e-4, 1500, 200_000, loss="charbonnier"),
+    *[_r("edsr-baseline", s, 24, 16, 1e-4, 1500, 300_000, data="T91 (paper: DIV2K)") for s in (2, 3, 4)],
+    *[_r("carn", s, 24, 16, 1e-4, 1500, 600_000, data="T91 (paper: DIV2K)") for s in (2, 3, 4)],
+]
+
+#: recipe name (``"<model>-x<scale>"``) -> :class:`Recipe`.
+RECIPES: dict[str, Recipe] = {r.name: r for r in _ALL}
+
+
+def available_recipes() -> list[str]:
+    """Names accepted by :func:`get_recipe`."""
+    return sorted(RECIPES)
+
+
+def get_recipe(name: str) -> Recipe:
+    """The recipe ``name`` (e.g. ``"espcn-x3"``, case-insensitive).
+
+    Raises:
+        ValueError: unknown name; the message lists the available recipes.
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a str, got {type(name).__name__}")
+    key = name.lower()
+    if key not in RECIPES:
+        raise ValueError(f"unknown recipe {name!r}; available: {', '.join(available_recipes())}")
+    return RECIPES[key]
