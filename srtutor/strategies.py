@@ -266,6 +266,8 @@ def fit(model: nn.Module, data: Any, *, steps: int, loss: Callable[[Any, Tensor]
     ``adversarial`` :class:`srtutor.losses.AdversarialLoss` (also a term of ``loss``),
     alternates generator and discriminator Adam steps (SRGAN/ESRGAN training).
     Batches, channel handling and pre-upsampling come from :mod:`srtutor.train`.
+    ``loss`` (when an ``nn.Module``, with any feature network it holds) and ``adversarial``
+    are moved to ``device``. Returns a :class:`FitHistory`.
     """
     from . import get_device
     from .models.inference import _net, forward_sr, in_channels, prepare_input, to_model_channels
