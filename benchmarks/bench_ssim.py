@@ -10,7 +10,9 @@ and the difference between the two SSIM values.
     .venv/bin/python benchmarks/bench_ssim.py [--size 512] [--repeats 5] [--rounds 4] [--threads N]
 
 scikit-image runs on one core; ``--threads 1`` compares like with like. Timings depend on the
-machine and its load; the script reports what it measured.
+machine and its load; the script reports what it measured. On a machine shared with many busy
+processes, PyTorch's OpenMP threads spin-wait at every op and srtutor can become 10-30x slower
+with 2+ threads: use ``--threads 1`` or set ``OMP_WAIT_POLICY=PASSIVE`` there.
 """
 
 from __future__ import annotations
