@@ -7,6 +7,9 @@ STAMP  := $(VENV)/.installed
 QUICK  ?= 1
 DEVICE ?= auto
 JOBS   ?= 2
+# idle OpenMP threads sleep instead of spinning: on a small or shared CPU, spinning threads
+# made torch 10-30x slower (measured in benchmarks/bench_resize.py and bench_ssim.py)
+export OMP_WAIT_POLICY ?= PASSIVE
 
 .PHONY: venv test book book-fast browser-test bench clean
 
