@@ -248,7 +248,7 @@ class MultiScaleResidualBlock(nn.Module):
         S2 = relu(conv3'([S1, P1])), P2 = relu(conv5'([P1, S1]))      # 2C channels each
         out = conv1x1([S2, P2]) + x
 
-    Shape ``(N, C, H, W) -> (N, C, H, W)``; ``2 (9 + 25) C^2 + ... `` weights.
+    Shape ``(N, C, H, W) -> (N, C, H, W)``; about ``2 (9 + 25) C^2`` weights plus the 1x1 fusion.
     """
 
     def __init__(self, channels: int = 64):
