@@ -25,7 +25,8 @@ def main(argv=None) -> int:
     p.add_argument("--out", default="ckpt", help="folder for the training checkpoint")
     p.add_argument("--steps", type=int, default=None, help="override the recipe's steps")
     p.add_argument("--full", action="store_true", help="use the recipe's full_steps (GPU)")
-    p.add_argument("--init", default=None, help="start from this checkpoint's weights")
+    p.add_argument("--init", default=None, help="continue from this checkpoint (its stages are kept in the card)")
+    p.add_argument("--lr", type=float, default=None, help="override the recipe's learning rate")
     p.add_argument("--threads", type=int, default=None, help="torch.set_num_threads")
     p.add_argument("--device", default="auto")
     p.add_argument("--export", default=None, metavar="CKPT", help="export CKPT into srtutor/weights (no training)")
@@ -51,20 +52,25 @@ def main(argv=None) -> int:
         return 0
     srtutor.seed_everything(recipe.seed)
     steps = args.steps or recipe.steps
+    lr = args.lr or recipe.lr
     net = models.create(recipe.model, scale=recipe.scale, **recipe.kwargs)
+    stages = []
     if args.init:
-        load_checkpoint(args.init, net)
+        _, prior = load_checkpoint(args.init, net)
+        stages = list(prior.get("stages") or [{"steps": prior.get("steps_run", prior.get("step")), "lr": None,
+                                              "seconds": prior.get("train_seconds")}])
     images = data.load_training_images()
     ds = data.PairedPatchDataset(images, scale=recipe.scale, patch_size=recipe.patch,
                                  length=steps * recipe.batch, seed=recipe.seed)
     out = Path(args.out) / f"{recipe.name}.pt"
-    meta = {"name": recipe.model, "kwargs": recipe.kwargs, "recipe": recipe.as_dict(), "steps_run": steps,
-            "train_images": len(images), "init": args.init}
-    hist = train(net, ds, steps=steps, lr=recipe.lr, loss=recipe.loss, schedule=recipe.schedule,
+    meta = {"name": recipe.model, "kwargs": recipe.kwargs, "recipe": recipe.as_dict(),
+            "steps_run": steps + sum(st["steps"] or 0 for st in stages), "train_images": len(images), "init": args.init}
+    hist = train(net, ds, steps=steps, lr=lr, loss=recipe.loss, schedule=recipe.schedule,
                  scale=recipe.scale, batch_size=recipe.batch, device=args.device, checkpoint=out,
                  checkpoint_meta=meta, log_every=max(1, steps // 20), progress=True, seed=recipe.seed)
     ckpt = torch.load(out, weights_only=True)  # record the wall time in the checkpoint's meta
-    ckpt["meta"]["train_seconds"] = round(hist.seconds, 1)
+    ckpt["meta"]["stages"] = stages + [{"steps": steps, "lr": lr, "seconds": round(hist.seconds, 1)}]
+    ckpt["meta"]["train_seconds"] = round(sum(st["seconds"] or 0 for st in ckpt["meta"]["stages"]), 1)
     torch.save(ckpt, out)
     print(json.dumps({"recipe": recipe.name, "steps": steps, "seconds": round(hist.seconds, 1),
                       "loss": hist.loss, "checkpoint": str(out)}))

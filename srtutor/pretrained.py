@@ -171,12 +171,14 @@ def measure(model: nn.Module, scale: int, datasets=("Set5", "Set14"), root=None)
 
 
 def export_weights(checkpoint: Union[str, os.PathLike], recipe, *, data_root=None, note: str = "",
-                   weights_dir: Optional[Union[str, os.PathLike]] = None) -> dict[str, Any]:
+                   weights_dir: Optional[Union[str, os.PathLike]] = None,
+                   extra: Optional[dict[str, Any]] = None) -> dict[str, Any]:
     """Write a training checkpoint (:func:`srtutor.train.save_checkpoint`) as shipped weights.
 
     Saves the float16 ``state_dict`` as ``<recipe.name>.pt``, measures the float16 weights on
     Set5/Set14 (:func:`measure`, when the data is present) and writes the card into
-    ``weights.json``. Returns the card.
+    ``weights.json``. ``extra`` entries override the card's fields (e.g. ``stages`` of a run made
+    outside ``scripts/train_pretrained.py``). Returns the card.
     """
     from srtutor.models import count_parameters
     from srtutor.train import load_checkpoint
@@ -192,7 +194,7 @@ def export_weights(checkpoint: Union[str, os.PathLike], recipe, *, data_root=Non
             "recipe": recipe.as_dict(), "steps": meta.get("steps_run", meta.get("step")),
             "seed": recipe.seed, "data": recipe.data, "train_images": meta.get("train_images"),
             "train_seconds": meta.get("train_seconds"),
-            "init": meta.get("init"), "exported": time.strftime("%Y-%m-%d"), "note": note}
+            "stages": meta.get("stages"), "init": meta.get("init"), "exported": time.strftime("%Y-%m-%d"), "note": note, **dict(extra or {})}
     cards = model_cards(wdir)
     cards[recipe.name] = card
     _write_cards(wdir, cards)

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-__all__ = ["ROWS", "DATASETS", "METHODS", "published", "published_rows"]
+__all__ = ["ROWS", "DATASETS", "METHODS", "published", "published_rows", "reference", "markdown_table"]
 
 #: benchmark sets in the order of the survey's tables.
 DATASETS = ("Set5", "Set14", "B100", "Urban100", "Manga109")
@@ -177,3 +177,25 @@ def published(method: str, dataset: str, scale: int) -> Optional[tuple[float, Op
     """``(psnr, ssim)`` published for ``method`` on ``dataset`` at ``scale``, or ``None`` if not reported."""
     rows = published_rows(method, dataset, scale)
     return (rows[0]["psnr"], rows[0]["ssim"]) if rows else None
+
+
+#: the published row to compare a T91-trained srtutor model with (same training data when the paper has it).
+_REFERENCE = {"espcn": "espcn-t91"}
+
+
+def reference(model: str, dataset: str, scale: int) -> Optional[tuple[str, float, Optional[float]]]:
+    """``(row_name, psnr, ssim)`` of the published row that srtutor's ``model`` is compared with
+    (ESPCN's T91 row where it exists, else the model's own row), or ``None``."""
+    for name in (_REFERENCE.get(model.lower()), model.lower()):
+        if name is not None:
+            hit = published(name, dataset, scale)
+            if hit is not None:
+                return name, hit[0], hit[1]
+    return None
+
+
+def markdown_table(headers: list[str], rows: list[list]) -> str:
+    """A GitHub-flavoured Markdown table (floats printed as given by the caller)."""
+    lines = ["| " + " | ".join(map(str, headers)) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join("" if v is None else str(v) for v in row) + " |" for row in rows]
+    return "\n".join(lines)
