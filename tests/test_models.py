@@ -125,3 +125,13 @@ def test_upscale_helper_pre_and_y():
 def test_unknown_model():
     with pytest.raises(ValueError, match="available"):
         create("no-such-model")
+
+
+def test_metasr_bicubic_skip_starts_at_bicubic():
+    m = create("metasr-small", scale=2.0)
+    torch.nn.init.zeros_(m.upscale.weight_net[-1].weight)
+    torch.nn.init.zeros_(m.upscale.weight_net[-1].bias)
+    x = torch.rand(1, 3, 8, 8)
+    ref = torch.nn.functional.interpolate(x, size=(20, 20), mode="bicubic", align_corners=False)
+    assert torch.allclose(m(x, scale=2.5), ref, atol=1e-6)
+    assert not create("metasr").bicubic_skip
