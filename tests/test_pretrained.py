@@ -62,7 +62,7 @@ def test_beats_bicubic_on_embedded_crop(key):
     proto = default_protocol(net)
     ours = evaluate_images({"crop": hr}, scale, lambda lr: upscale(net, lr, scale), protocol=proto)["psnr"]
     bic = evaluate_images({"crop": hr}, scale, "bicubic", protocol=proto)["psnr"]
-    assert ours > bic + 0.2, (key, ours, bic)
+    assert ours > bic + 0.3, (key, ours, bic)
 
 
 @needs_weights
