@@ -30,8 +30,8 @@ class MetaSR(nn.Module):
         features, n_resblocks: backbone width and depth.
         hidden: width of the weight-prediction network.
         bicubic_skip: add the bicubic upscaling of the input to the output, so the network
-            learns only the residual (not in the paper; it makes short CPU runs start from
-            bicubic quality instead of from noise).
+            learns only the residual; the last layer of the weight-prediction network is then
+            zero-initialised (not in the paper; short CPU runs start from bicubic quality).
     """
 
     upsampling = "meta"
@@ -44,6 +44,9 @@ class MetaSR(nn.Module):
         self.body = nn.Sequential(*[ResBlock(features) for _ in range(n_resblocks)],
                                   nn.Conv2d(features, features, 3, padding=1))
         self.upscale = MetaUpscale(features, channels, kernel_size=3, hidden=hidden)
+        if bicubic_skip:  # start exactly at bicubic: the predicted filters are zero at initialisation
+            nn.init.zeros_(self.upscale.weight_net[-1].weight)
+            nn.init.zeros_(self.upscale.weight_net[-1].bias)
 
     def forward(self, x, scale: float | None = None, out_size: tuple[int, int] | None = None):
         h = self.head(x)
