@@ -23,7 +23,7 @@ __version__ = "0.1.0"
 
 _SUBMODULES = (
     "blocks", "cli", "color", "data", "degradation", "domains", "evaluate", "io", "losses", "metrics",
-    "models", "resize", "train", "unsupervised", "upsample", "viz",
+    "models", "pretrained", "resize", "strategies", "taxonomy", "train", "unsupervised", "upsample", "viz",
 )
 
 __all__ = ["seed_everything", "get_device", "__version__", *_SUBMODULES]
