@@ -191,7 +191,9 @@ def joint_bilateral_upsample(depth_lr: Tensor, guide: Tensor, scale: int, *, rad
 
     over the ``(2r+1)²`` LR pixels ``q`` nearest to ``p↓``, with Gaussian ``f`` (σ in LR pixels)
     and ``g`` (σ on the guide's [0, 1] scale); ``I(q↑)`` is the guide at the HR pixel at ``q``'s
-    centre, ``m`` the validity mask (holes get no weight). Vectorised: one gather per window
+    centre, ``m`` the validity mask (holes get no weight). Where the range weights of all
+    neighbours underflow (``sigma_range`` far below the colour differences) the pixel falls back
+    to the spatial-only weights. Vectorised: one gather per window
     offset, no loop over pixels. With a constant guide ``g ≡ 1`` and it reduces to a spatial
     (Gaussian-weighted) interpolation.
 
@@ -225,6 +227,7 @@ def joint_bilateral_upsample(depth_lr: Tensor, guide: Tensor, scale: int, *, rad
     qy0, qx0 = torch.round(py).long(), torch.round(px).long()
     num = torch.zeros(d.shape[0], d.shape[1], H, W, dtype=d.dtype, device=dev)
     den = torch.zeros(d.shape[0], 1, H, W, dtype=d.dtype, device=dev)
+    num_s, den_s = torch.zeros_like(num), torch.zeros_like(den)
     for dy in range(-r, r + 1):
         qy = qy0 + dy
         vy = ((qy >= 0) & (qy < h)).to(d.dtype)
@@ -241,10 +244,12 @@ def joint_bilateral_upsample(depth_lr: Tensor, guide: Tensor, scale: int, *, rad
             mq = m[..., qy, :][..., qx]
             iq = gd[..., hy, :][..., hx]
             wr = torch.exp(-((gd - iq) ** 2).sum(1, keepdim=True) / (2 * sigma_range ** 2))
-            wgt = wy[:, None] * wx[None, :] * wr * mq
-            num = num + wgt * dq
-            den = den + wgt
-    out = num / den.clamp(min=1e-12)
+            ws = wy[:, None] * wx[None, :] * mq
+            wgt = ws * wr
+            num, den = num + wgt * dq, den + wgt
+            num_s, den_s = num_s + ws * dq, den_s + ws
+    # where the guide rejects every neighbour (tiny sigma_range), fall back to the spatial filter
+    out = torch.where(den > 1e-8, num / den.clamp(min=1e-30), num_s / den_s.clamp(min=1e-12))
     return out[0] if was3 else out
 
 

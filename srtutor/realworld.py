@@ -144,16 +144,16 @@ class SecondOrderDegradation:
             if u(0, 1) < r["blur_prob"]:
                 if u(0, 1) < 0.1:
                     wc = u(math.pi / 3, math.pi)
-                    x = blur(x, sinc_kernel(21, wc).to(x))
+                    x = blur(x, sinc_kernel(21, wc).to(x)).clamp(0, 1)
                     log.append(f"[{i}] sinc blur ωc={wc:.2f}")
                 else:
                     s1 = u(*r["sigma"])
                     if u(0, 1) < 0.5:
                         s2, th = u(*r["sigma"]), u(0, math.pi)
-                        x = blur(x, gaussian_kernel(21, s1, s2, th).to(x))
+                        x = blur(x, gaussian_kernel(21, s1, s2, th).to(x)).clamp(0, 1)
                         log.append(f"[{i}] aniso blur σ=({s1:.2f},{s2:.2f}) θ={th:.2f}")
                     else:
-                        x = blur(x, gaussian_kernel(21, s1).to(x))
+                        x = blur(x, gaussian_kernel(21, s1).to(x)).clamp(0, 1)
                         log.append(f"[{i}] blur σ={s1:.2f}")
             p = u(0, 1)
             lo, hi = r["resize"]

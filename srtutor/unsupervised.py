@@ -386,7 +386,8 @@ _GGD_RATIO = torch.exp(torch.lgamma(2 / _GAMMA_GRID) * 2 - torch.lgamma(1 / _GAM
 def _ggd_shape(v: Tensor) -> Tensor:
     """Moment-matching shape of a generalised Gaussian per row of ``v`` (..., n)."""
     rho = (v.abs().mean(-1) ** 2) / (v.pow(2).mean(-1) + 1e-12)
-    return _GAMMA_GRID[(rho[..., None] - _GGD_RATIO).abs().argmin(-1)]
+    idx = torch.searchsorted(_GGD_RATIO, rho.contiguous()).clamp(max=len(_GAMMA_GRID) - 1)  # ratio grows with γ
+    return _GAMMA_GRID[idx]
 
 
 def nss_features(x: Tensor, *, patch: int = 32, scales: int = 2) -> Tensor:
