@@ -15,23 +15,11 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 
+from srtutor.blocks import ResBlock
 from srtutor.models import register
 from srtutor.upsample import SubPixelConv
 
 DIV2K_MEAN = (0.4488, 0.4371, 0.4040)
-
-
-class ResBlock(nn.Module):
-    """EDSR residual block: ``x + res_scale * conv(relu(conv(x)))`` (no BN)."""
-
-    def __init__(self, features: int, res_scale: float = 1.0):
-        super().__init__()
-        self.body = nn.Sequential(nn.Conv2d(features, features, 3, padding=1), nn.ReLU(inplace=True),
-                                  nn.Conv2d(features, features, 3, padding=1))
-        self.res_scale = res_scale
-
-    def forward(self, x):
-        return x + self.res_scale * self.body(x)
 
 
 def subpixel_upsampler(features: int, scale: int) -> nn.Sequential:
@@ -54,7 +42,7 @@ class EDSR(nn.Module):
         self.scale, self.in_channels = scale, channels
         self.register_buffer("mean", torch.tensor(mean[:channels] if channels == 3 else [sum(mean) / 3]).view(1, -1, 1, 1))
         self.head = nn.Conv2d(channels, features, 3, padding=1)
-        self.body = nn.Sequential(*[ResBlock(features, res_scale) for _ in range(n_resblocks)],
+        self.body = nn.Sequential(*[ResBlock(features, res_scale=res_scale) for _ in range(n_resblocks)],
                                   nn.Conv2d(features, features, 3, padding=1))
         self.tail = nn.Sequential(subpixel_upsampler(features, scale), nn.Conv2d(features, channels, 3, padding=1))
 
