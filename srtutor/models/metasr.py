@@ -17,7 +17,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from srtutor.models import register
-from srtutor.models.edsr import ResBlock
+from srtutor.blocks import ResBlock
 from srtutor.upsample import MetaUpscale
 
 
