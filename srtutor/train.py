@@ -76,7 +76,7 @@ class History:
 
 # ----------------------------------------------------------------------------- losses & schedules
 def pixel_loss(sr: Tensor, hr: Tensor, kind: str = "l1", eps: float = 1e-3) -> Tensor:
-    """Mean pixel loss: ``"l1"`` |e|, ``"l2"`` e², ``"charbonnier"`` sqrt(e² + eps²) (LapSRN)."""
+    """Mean pixel loss: ``"l1"`` mean of ``|e|``, ``"l2"`` of ``e**2``, ``"charbonnier"`` of ``sqrt(e**2 + eps**2)`` (LapSRN)."""
     if kind == "l1":
         return F.l1_loss(sr, hr)
     if kind == "l2":
