@@ -22,8 +22,9 @@ from typing import Any
 __version__ = "0.1.0"
 
 _SUBMODULES = (
-    "blocks", "cli", "color", "data", "degradation", "domains", "evaluate", "io", "losses", "metrics",
-    "models", "pretrained", "resize", "strategies", "taxonomy", "train", "unsupervised", "upsample", "viz",
+    "blocks", "cli", "cli_train", "cli_upscale", "color", "data", "degradation", "domains",
+    "evaluate", "io", "losses", "metrics", "pretrained", "published", "realworld", "recipes",
+    "resize", "strategies", "taxonomy", "tiling", "train", "unsupervised", "upsample", "viz",
 )
 
 __all__ = ["seed_everything", "get_device", "__version__", *_SUBMODULES]
