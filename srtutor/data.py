@@ -20,7 +20,6 @@ Three sources of images, from always-there to bring-your-own:
 from __future__ import annotations
 
 import csv
-import hashlib
 import os
 import shutil
 import tempfile
@@ -34,7 +33,7 @@ import numpy as np
 import torch
 
 from srtutor._checks import check_image, check_positive_int
-from srtutor.io import read_image, to_tensor
+from srtutor.io import read_image, sha256_file, to_tensor
 
 Tensor = torch.Tensor
 PathLike = Union[str, Path]
@@ -182,14 +181,6 @@ def manifest(name: Optional[str] = None) -> list[dict[str, str]]:
     return rows if name is None else [r for r in rows if r["set"] == benchmark_name(name)]
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def download_benchmark(name: str, root: Optional[PathLike] = None, *, base_url: Optional[str] = None,
                        timeout: float = 60.0, progress: bool = False) -> Path:
     """Download a pinned benchmark into ``root/<name>/HR/`` and verify every file's sha256.
@@ -223,7 +214,7 @@ def download_benchmark(name: str, root: Optional[PathLike] = None, *, base_url: 
     dest.mkdir(parents=True, exist_ok=True)
     for row in rows:
         target = dest / Path(row["file"]).name
-        if target.is_file() and _sha256(target) == row["sha256"]:
+        if target.is_file() and sha256_file(target) == row["sha256"]:
             continue
         url = f"{base}/{row['source_repo']}/{row['source_commit']}/{row['source_path']}"
         if progress:
@@ -233,7 +224,7 @@ def download_benchmark(name: str, root: Optional[PathLike] = None, *, base_url: 
         try:
             with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as resp:
                 shutil.copyfileobj(resp, out)
-            got = _sha256(tmp)
+            got = sha256_file(tmp)
             if got != row["sha256"]:
                 raise ChecksumError(
                     f"sha256 mismatch for {url}: expected {row['sha256']}, got {got}; the file was "

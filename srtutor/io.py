@@ -15,6 +15,7 @@ result can be scored "as if it had been saved to a PNG".
 
 from __future__ import annotations
 
+import hashlib
 import warnings
 from pathlib import Path
 from typing import Union
@@ -28,7 +29,7 @@ from srtutor._checks import check_image
 Tensor = torch.Tensor
 PathLike = Union[str, Path]
 
-__all__ = ["read_image", "write_image", "to_tensor", "to_numpy", "quantize"]
+__all__ = ["read_image", "write_image", "to_tensor", "to_numpy", "quantize", "sha256_file"]
 
 
 def _round_half_up(x255: Tensor) -> Tensor:
@@ -174,3 +175,12 @@ def write_image(path: PathLike, x: Tensor) -> Path:
     p.parent.mkdir(parents=True, exist_ok=True)
     Image.fromarray(arr).save(p, format="PNG")
     return p
+
+
+def sha256_file(path: Union[str, Path]) -> str:
+    """Hex sha256 of a file, read in 1 MiB chunks (verifies downloads and shipped weights)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()

@@ -24,7 +24,6 @@ models, as each family's papers did.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import time
@@ -33,6 +32,8 @@ from typing import Any, Optional, Union
 
 import torch
 import torch.nn as nn
+
+from srtutor.io import sha256_file
 
 __all__ = ["WEIGHTS_DIR", "available_pretrained", "model_card", "model_cards", "pretrained", "default_protocol",
            "export_weights", "sha256_file", "PretrainedError",
@@ -45,15 +46,6 @@ _CARDS = "weights.json"
 
 class PretrainedError(ValueError):
     """Unknown model/scale, missing file or sha256 mismatch of shipped weights."""
-
-
-def sha256_file(path: Union[str, os.PathLike]) -> str:
-    """Hex sha256 of a file."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _key(name: str, scale: int) -> str:

@@ -116,3 +116,11 @@ def test_write_read_roundtrip(tmp_path):
     assert Image.open(tmp_path / "g.png").mode == "L"
     with pytest.raises(ValueError, match="channels"):
         io.write_image(tmp_path / "bad.png", torch.rand(2, 4, 4))
+
+
+def test_sha256_file_known_digest(tmp_path):
+    from srtutor.io import sha256_file
+
+    f = tmp_path / "abc.bin"
+    f.write_bytes(b"abc")  # FIPS 180-2 test vector
+    assert sha256_file(f) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"

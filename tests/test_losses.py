@@ -196,7 +196,7 @@ def _save_named(state, folder):
     """Save like PyTorch names its weights: ``vgg19-<first 8 hex digits of sha256>.pth``."""
     tmp = folder / "tmp.pth"
     torch.save(state, tmp)
-    name = folder / f"vgg19-{V._sha256(tmp)[:8]}.pth"
+    name = folder / f"vgg19-{V.sha256_file(tmp)[:8]}.pth"
     tmp.rename(name)
     return name
 

@@ -16,7 +16,6 @@ see Ulyanov et al. 2018 and chapter 8), never report it as the SRGAN/ESRGAN VGG 
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import warnings
@@ -24,6 +23,8 @@ from pathlib import Path
 
 import torch
 import torch.nn as nn
+
+from srtutor.io import sha256_file
 
 Tensor = torch.Tensor
 
@@ -106,14 +107,6 @@ def default_cache_dir() -> Path:
     return Path(os.environ.get("SRTUTOR_CACHE", Path.home() / ".cache" / "srtutor"))
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def hash_prefix(filename: str) -> str | None:
     """The sha256 prefix PyTorch encodes in a weights file name (``vgg19-dcbb9e9d.pth`` -> ``dcbb9e9d``)."""
     m = re.search(r"-([a-f0-9]{8,})\.", os.path.basename(filename))
@@ -124,7 +117,7 @@ def verify_file(path: str | os.PathLike, prefix: str | None) -> None:
     """Raise ``ValueError`` unless the file's sha256 starts with ``prefix`` (skipped if None)."""
     if prefix is None:
         return
-    digest = _sha256(Path(path))
+    digest = sha256_file(Path(path))
     if not digest.startswith(prefix):
         raise ValueError(f"sha256 of {path} is {digest[:16]}..., expected prefix {prefix}: corrupt or wrong file")
 
