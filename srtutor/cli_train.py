@@ -2,6 +2,10 @@
 
     python -m srtutor train --model espcn --scale 3 --data-dir T91/ --steps 20000 \\
         --patch 17 --batch 16 --out espcn_x3.pt [--val Set5] [--threads 1]
+    python -m srtutor train --recipe espcn-x3 --out espcn_x3.pt [--full] [--steps N ...]
+
+``--recipe NAME`` (:mod:`srtutor.recipes`) sets model, scale, patch, batch, lr, steps, loss,
+schedule and seed of a shipped model's recipe; any of those given explicitly wins.
 
 Also runs under ``torchrun --nproc_per_node N -m srtutor train ...`` (DDP, see
 :mod:`srtutor.train`). Standalone: ``python -m srtutor.cli_train ...`` takes the same options.
@@ -26,17 +30,20 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def _add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--model", required=True, help="registered model name (srtutor.models.available())")
-    p.add_argument("--scale", type=int, required=True, help="upscaling factor")
+    p.add_argument("--recipe", default=None,
+                   help="named recipe (srtutor.recipes.available_recipes()), e.g. espcn-x3")
+    p.add_argument("--full", action="store_true", help="with --recipe: the recipe's full (GPU) step count")
+    p.add_argument("--model", default=None, help="registered model name (srtutor.models.available())")
+    p.add_argument("--scale", type=int, default=None, help="upscaling factor")
     p.add_argument("--data-dir", default=None,
                    help="folder of HR training images (default: $SRTUTOR_TRAIN_DATA, T91 beside the repo, "
                         "else the embedded images)")
-    p.add_argument("--steps", type=int, default=1000, help="optimiser steps")
-    p.add_argument("--patch", type=int, default=17, help="LR patch side (HR patch = scale * patch)")
-    p.add_argument("--batch", type=int, default=16, help="batch size per process")
-    p.add_argument("--lr", type=float, default=1e-3, help="initial learning rate (Adam)")
-    p.add_argument("--loss", default="l1", choices=["l1", "l2", "charbonnier"])
-    p.add_argument("--schedule", default="cosine", choices=["step", "cosine", "constant"])
+    p.add_argument("--steps", type=int, default=None, help="optimiser steps")
+    p.add_argument("--patch", type=int, default=None, help="LR patch side (HR patch = scale * patch)")
+    p.add_argument("--batch", type=int, default=None, help="batch size per process")
+    p.add_argument("--lr", type=float, default=None, help="initial learning rate (Adam)")
+    p.add_argument("--loss", default=None, choices=["l1", "l2", "charbonnier"])
+    p.add_argument("--schedule", default=None, choices=["step", "cosine", "constant"])
     p.add_argument("--val", default=None, help="benchmark name for validation/final scores, e.g. Set5")
     p.add_argument("--val-dir", default=None, help="benchmark root (default $SRTUTOR_DATA)")
     p.add_argument("--val-every", type=int, default=None, help="validate every N steps")
@@ -45,8 +52,37 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--device", default="auto")
     p.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (CPU)")
     p.add_argument("--log-every", type=int, default=100)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=None)
     p.add_argument("--no-progress", action="store_true", help="no tqdm bar (logs only)")
+
+
+#: what the options default to when neither they nor a recipe set them
+_DEFAULTS = {"steps": 1000, "patch": 17, "batch": 16, "lr": 1e-3, "loss": "l1", "schedule": "cosine", "seed": 0}
+
+
+def resolve_options(args: argparse.Namespace) -> tuple[argparse.Namespace, dict]:
+    """Fill unset options from ``--recipe`` (if any), then from the defaults.
+
+    Returns the completed namespace and the model's extra constructor kwargs. Raises
+    ``ValueError`` when neither ``--recipe`` nor both ``--model`` and ``--scale`` are given.
+    """
+    kwargs: dict = {}
+    if args.recipe:
+        from srtutor.recipes import get_recipe
+
+        r = get_recipe(args.recipe)
+        if args.full:
+            r = r.full()
+        for key in ("model", "scale", *_DEFAULTS):
+            if getattr(args, key) is None:
+                setattr(args, key, getattr(r, key))
+        kwargs = dict(r.kwargs) if args.model == r.model else {}
+    elif args.model is None or args.scale is None:
+        raise ValueError("give --recipe NAME, or both --model and --scale")
+    for key, value in _DEFAULTS.items():
+        if getattr(args, key) is None:
+            setattr(args, key, value)
+    return args, kwargs
 
 
 def run(args: argparse.Namespace) -> int:
@@ -57,11 +93,16 @@ def run(args: argparse.Namespace) -> int:
     from srtutor import data, models
     from srtutor.train import evaluate, init_distributed, train
 
+    try:
+        args, model_kwargs = resolve_options(args)
+    except ValueError as exc:
+        print(f"srtutor train: error: {exc}", file=sys.stderr)
+        return 2
     if args.threads:
         torch.set_num_threads(args.threads)
     srtutor.seed_everything(args.seed)
     rank, world, _ = init_distributed()
-    net = models.create(args.model, scale=args.scale)
+    net = models.create(args.model, scale=args.scale, **model_kwargs)
     if args.init:
         from srtutor.train import load_checkpoint
 
@@ -72,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
     val = data.load_benchmark(args.val, args.val_dir) if args.val else None
     hist = train(net, ds, steps=args.steps, lr=args.lr, loss=args.loss, schedule=args.schedule, scale=args.scale,
                  batch_size=args.batch, val_images=val, val_every=args.val_every, device=args.device,
-                 checkpoint=args.out, checkpoint_meta={"name": args.model, "kwargs": {}},
+                 checkpoint=args.out, checkpoint_meta={"name": args.model, "kwargs": model_kwargs, "recipe": args.recipe},
                  log_every=args.log_every, progress=not args.no_progress, seed=args.seed)
     if rank == 0:
         summary = {"model": args.model, "scale": args.scale, "steps": args.steps, "seconds": round(hist.seconds, 1),

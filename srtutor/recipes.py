@@ -10,7 +10,8 @@ from it::
     >>> r.model, r.scale, r.patch                    # doctest: +SKIP
     ('espcn', 3, 17)
 
-Train one with ``python scripts/train_pretrained.py --recipe espcn-x3 --out ckpt/`` and
+Train one with ``python -m srtutor train --recipe espcn-x3 --out espcn-x3.pt`` (or
+``python scripts/train_pretrained.py --recipe espcn-x3 --out ckpt/``) and
 export it into ``srtutor/weights/`` with ``--export``.
 
 The ``steps`` are a **CPU budget** (minutes on one thread), not the papers' schedules
