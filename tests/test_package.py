@@ -9,9 +9,11 @@ import srtutor
 
 
 def test_every_module_is_reachable_lazily():
-    found = sorted(p.stem for p in Path(srtutor.__file__).parent.glob("*.py") if not p.stem.startswith("_"))
+    pkg = Path(srtutor.__file__).parent
+    found = sorted([p.stem for p in pkg.glob("*.py") if not p.stem.startswith("_")]
+                   + [p.parent.name for p in pkg.glob("*/__init__.py")])
     assert sorted(srtutor._SUBMODULES) == found
-    assert srtutor.metrics.psnr is not None
+    assert srtutor.metrics.psnr is not None and srtutor.models.create is not None
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         srtutor.nope
 
