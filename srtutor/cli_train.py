@@ -1,4 +1,4 @@
-"""``python -m srtutor train``: train a registered model on a folder of HR images.
+"""``python -m srtutor train``: train a registered model on a folder of HR images::
 
     python -m srtutor train --model espcn --scale 3 --data-dir T91/ --steps 20000 \\
         --patch 17 --batch 16 --out espcn_x3.pt [--val Set5] [--threads 1]
