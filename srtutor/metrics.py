@@ -64,6 +64,7 @@ __all__ = [
     "ssim",
     "ssim_map",
     "ms_ssim",
+    "gradient_ratio",
     "PSNR",
     "SSIM",
     "MSSSIM",
@@ -197,6 +198,43 @@ def mse(
     _check_reduction(reduction)
     x, y, was_3d = _prepare(sr, hr, crop_border, y_channel, check_range)
     return _reduce(_mse_per_image(x, y), reduction, was_3d)
+
+
+def gradient_ratio(
+    sr: Tensor,
+    hr: Tensor,
+    *,
+    crop_border: int = 0,
+    y_channel: bool = False,
+    reduction: str = "mean",
+    check_range: bool = True,
+) -> Tensor:
+    """Sharpness of ``sr`` relative to ``hr``: mean |horizontal + vertical forward differences|
+    of ``sr`` divided by that of ``hr``.
+
+    A crude, reference-based stand-in for perceptual sharpness (not a published IQA measure):
+    1 means as much gradient energy as the reference, below 1 blurrier (regression-to-the-mean
+    of pixel losses), above 1 sharper or noisier (GAN textures). Chapter 8 plots it against PSNR
+    for the perception–distortion trade-off (Blau & Michaeli 2018).
+
+    Args:
+        sr, hr: ``(C, H, W)`` or ``(N, C, H, W)`` in ``[0, 1]``, same shape, ``H, W >= 2``.
+        crop_border, y_channel, reduction, check_range: as in :func:`mse`.
+
+    Returns:
+        ``float64`` tensor: per-image ratio, reduced over the batch.
+    """
+    _check_reduction(reduction)
+    x, y, was_3d = _prepare(sr, hr, crop_border, y_channel, check_range)
+    if x.shape[-1] < 2 or x.shape[-2] < 2:
+        raise ValueError(f"gradient_ratio needs images of at least 2x2 pixels, got {tuple(x.shape[-2:])}")
+
+    def energy(im: Tensor) -> Tensor:
+        base = im[..., :-1, :-1]
+        return ((im[..., 1:, :-1] - base).abs().mean(dim=(1, 2, 3))
+                + (im[..., :-1, 1:] - base).abs().mean(dim=(1, 2, 3)))
+
+    return _reduce(energy(x) / energy(y), reduction, was_3d)
 
 
 def psnr(

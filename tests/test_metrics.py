@@ -437,3 +437,19 @@ def test_cuda_matches_cpu():
         got = fn(y.cuda(), x.cuda(), y_channel=True, crop_border=2)
         assert got.device.type == "cuda"
         assert got.item() == pytest.approx(fn(y, x, y_channel=True, crop_border=2).item(), abs=1e-9)
+
+
+def test_gradient_ratio_hand_values():
+    from srtutor.metrics import gradient_ratio
+
+    ramp = torch.arange(8, dtype=torch.float64).repeat(8, 1)[None] / 10  # horizontal steps of 0.1
+    flat = torch.full_like(ramp, 0.5)
+    half = ramp / 2
+    assert gradient_ratio(half, ramp).item() == pytest.approx(0.5)
+    assert gradient_ratio(ramp, ramp).item() == pytest.approx(1.0)
+    assert gradient_ratio(flat, ramp).item() == 0.0
+    batch = torch.stack([half, ramp])
+    r = gradient_ratio(batch, torch.stack([ramp, ramp]), reduction="none")
+    assert r.tolist() == pytest.approx([0.5, 1.0])
+    with pytest.raises(ValueError, match="2x2"):
+        gradient_ratio(ramp[..., :1], ramp[..., :1])
