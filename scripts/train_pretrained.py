@@ -5,7 +5,7 @@
 
 Training writes ``<out>/<recipe>.pt`` (state_dict + meta, weights_only-loadable). ``--export``
 measures Set5/Set14 (when the benchmark folder is present), then writes the float16 weights and
-the model card into ``srtutor/weights/`` (:func:`srtutor.pretrained.export_weights`).
+the model card(s) (one per factor the weights serve) into ``srtutor/weights/`` (:func:`srtutor.pretrained.export_weights`).
 The logic lives in the package (srtutor.train, srtutor.pretrained); this script only parses options.
 """
 
@@ -37,7 +37,7 @@ def main(argv=None) -> int:
     import srtutor
     from srtutor import data, models
     from srtutor.recipes import get_recipe
-    from srtutor.train import load_checkpoint, train
+    from srtutor.train import load_matching, train
 
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -47,27 +47,33 @@ def main(argv=None) -> int:
     if args.export:
         from srtutor.pretrained import export_weights
 
-        card = export_weights(args.export, recipe, data_root=args.data_dir, note=args.note)
-        print(json.dumps(card, indent=1))
+        cards = export_weights(args.export, recipe, data_root=args.data_dir, note=args.note)
+        print(json.dumps(cards, indent=1))
         return 0
     srtutor.seed_everything(recipe.seed)
     steps = args.steps or recipe.steps
     lr = args.lr or recipe.lr
     net = models.create(recipe.model, scale=recipe.scale, **recipe.kwargs)
     stages = []
-    if args.init:
-        _, prior = load_checkpoint(args.init, net)
+    init = args.init or (str(Path(args.out) / f"{recipe.init}.pt") if recipe.init else None)
+    if init:  # continue a run, or start from another recipe's weights (shapes that differ start fresh)
+        ckpt = torch.load(init, map_location="cpu", weights_only=True)
+        fresh = load_matching(net, ckpt["state_dict"])
+        prior = ckpt.get("meta", {})
         stages = list(prior.get("stages") or [{"steps": prior.get("steps_run", prior.get("step")), "lr": None,
                                               "seconds": prior.get("train_seconds")}])
+        if fresh:
+            print(f"init from {init}; trained from scratch: {', '.join(fresh)}", file=sys.stderr)
     images = data.load_training_images()
     ds = data.PairedPatchDataset(images, scale=recipe.scale, patch_size=recipe.patch,
                                  length=steps * recipe.batch, seed=recipe.seed)
     out = Path(args.out) / f"{recipe.name}.pt"
     meta = {"name": recipe.model, "kwargs": recipe.kwargs, "recipe": recipe.as_dict(),
-            "steps_run": steps + sum(st["steps"] or 0 for st in stages), "train_images": len(images), "init": args.init}
+            "steps_run": steps + sum(st["steps"] or 0 for st in stages), "train_images": len(images), "init": init}
     hist = train(net, ds, steps=steps, lr=lr, loss=recipe.loss, schedule=recipe.schedule,
-                 scale=recipe.scale, batch_size=recipe.batch, device=args.device, checkpoint=out,
-                 checkpoint_meta=meta, log_every=max(1, steps // 20), progress=True, seed=recipe.seed)
+                 scale=recipe.scale, scales=recipe.scales or None, batch_size=recipe.batch, device=args.device,
+                 checkpoint=out, checkpoint_meta=meta, log_every=max(1, steps // 20), progress=True, seed=recipe.seed,
+                 grad_clip=recipe.grad_clip, deep_supervision=recipe.deep_supervision)
     ckpt = torch.load(out, weights_only=True)  # record the wall time in the checkpoint's meta
     ckpt["meta"]["stages"] = stages + [{"steps": steps, "lr": lr, "seconds": round(hist.seconds, 1)}]
     ckpt["meta"]["train_seconds"] = round(sum(st["seconds"] or 0 for st in ckpt["meta"]["stages"]), 1)

@@ -5,7 +5,10 @@
     python -m srtutor train --recipe espcn-x3 --out espcn_x3.pt [--full] [--steps N ...]
 
 ``--recipe NAME`` (:mod:`srtutor.recipes`) sets model, scale, patch, batch, lr, steps, loss,
-schedule and seed of a shipped model's recipe; any of those given explicitly wins.
+schedule and seed of a shipped model's recipe; any of those given explicitly wins. The recipe's
+multi-scale factors (VDSR, CARN), deep supervision (LapSRN) and gradient clipping apply too; a
+recipe that starts from another one's weights (EDSR-baseline ×3/×4 from ×2) takes them with
+``--init PATH`` (tensors whose shape differs, the upsampler, start fresh).
 
 Also runs under ``torchrun --nproc_per_node N -m srtutor train ...`` (DDP, see
 :mod:`srtutor.train`). Standalone: ``python -m srtutor.cli_train ...`` takes the same options.
@@ -63,10 +66,13 @@ _DEFAULTS = {"steps": 1000, "patch": 17, "batch": 16, "lr": 1e-3, "loss": "l1", 
 def resolve_options(args: argparse.Namespace) -> tuple[argparse.Namespace, dict]:
     """Fill unset options from ``--recipe`` (if any), then from the defaults.
 
-    Returns the completed namespace and the model's extra constructor kwargs. Raises
-    ``ValueError`` when neither ``--recipe`` nor both ``--model`` and ``--scale`` are given.
+    Returns the completed namespace and the model's extra constructor kwargs; ``args.train_extra``
+    holds the recipe's ``scales``, ``deep_supervision`` and ``grad_clip`` for
+    :func:`srtutor.train.train` (empty without a recipe, or when ``--model`` names another model).
+    Raises ``ValueError`` when neither ``--recipe`` nor both ``--model`` and ``--scale`` are given.
     """
     kwargs: dict = {}
+    args.train_extra, args.recipe_init = {}, None
     if args.recipe:
         from srtutor.recipes import get_recipe
 
@@ -76,7 +82,11 @@ def resolve_options(args: argparse.Namespace) -> tuple[argparse.Namespace, dict]
         for key in ("model", "scale", *_DEFAULTS):
             if getattr(args, key) is None:
                 setattr(args, key, getattr(r, key))
-        kwargs = dict(r.kwargs) if args.model == r.model else {}
+        if args.model == r.model:
+            kwargs = dict(r.kwargs)
+            args.train_extra = {"scales": r.scales or None, "deep_supervision": r.deep_supervision,
+                                "grad_clip": r.grad_clip}
+            args.recipe_init = r.init
     elif args.model is None or args.scale is None:
         raise ValueError("give --recipe NAME, or both --model and --scale")
     for key, value in _DEFAULTS.items():
@@ -104,9 +114,14 @@ def run(args: argparse.Namespace) -> int:
     rank, world, _ = init_distributed()
     net = models.create(args.model, scale=args.scale, **model_kwargs)
     if args.init:
-        from srtutor.train import load_checkpoint
+        from srtutor.train import load_matching
 
-        load_checkpoint(args.init, net)
+        fresh = load_matching(net, torch.load(args.init, map_location="cpu", weights_only=True)["state_dict"])
+        if fresh and rank == 0:
+            print(f"srtutor train: --init {args.init}: trained from scratch: {', '.join(fresh)}", file=sys.stderr)
+    elif args.recipe_init and rank == 0:
+        print(f"srtutor train: note: recipe {args.recipe} starts from the weights of {args.recipe_init} "
+              "(pass --init PATH to its checkpoint); training from scratch", file=sys.stderr)
     images = data.load_training_images(args.data_dir)
     length = args.steps * args.batch * world
     ds = data.PairedPatchDataset(images, scale=args.scale, patch_size=args.patch, length=length, seed=args.seed)
@@ -114,7 +129,7 @@ def run(args: argparse.Namespace) -> int:
     hist = train(net, ds, steps=args.steps, lr=args.lr, loss=args.loss, schedule=args.schedule, scale=args.scale,
                  batch_size=args.batch, val_images=val, val_every=args.val_every, device=args.device,
                  checkpoint=args.out, checkpoint_meta={"name": args.model, "kwargs": model_kwargs, "recipe": args.recipe},
-                 log_every=args.log_every, progress=not args.no_progress, seed=args.seed)
+                 log_every=args.log_every, progress=not args.no_progress, seed=args.seed, **args.train_extra)
     if rank == 0:
         summary = {"model": args.model, "scale": args.scale, "steps": args.steps, "seconds": round(hist.seconds, 1),
                    "world_size": world, "final_loss": hist.loss[-1] if hist.loss else None, "checkpoint": args.out}

@@ -116,6 +116,11 @@ def pretrained(name: str, scale: int, *, device: Any = "cpu", dtype: torch.dtype
                                   "the file is corrupted or was replaced — reinstall srtutor or re-export it")
     state = torch.load(path, map_location="cpu", weights_only=True)
     net = create(card["model"], scale=int(card["scale"]), **card.get("kwargs", {}))
+    if card.get("partial"):  # the file holds a larger network: LapSRN ×4, whose first level is the ×2 model
+        missing = [k for k in net.state_dict() if k not in state]
+        if missing:
+            raise PretrainedError(f"{path} lacks {len(missing)} tensors of {_key(name, scale)} (e.g. {missing[0]})")
+        state = {k: state[k] for k in net.state_dict()}
     net.load_state_dict({k: v.to(dtype) if v.is_floating_point() else v for k, v in state.items()})
     net = net.to(device=get_device(device), dtype=dtype).eval()
     net.card = dict(card)
@@ -164,15 +169,16 @@ def measure(model: nn.Module, scale: int, datasets=("Set5", "Set14"), root=None)
 
 def export_weights(checkpoint: Union[str, os.PathLike], recipe, *, data_root=None, note: str = "",
                    weights_dir: Optional[Union[str, os.PathLike]] = None,
-                   extra: Optional[dict[str, Any]] = None) -> dict[str, Any]:
+                   extra: Optional[dict[str, Any]] = None) -> dict[str, dict[str, Any]]:
     """Write a training checkpoint (:func:`srtutor.train.save_checkpoint`) as shipped weights.
 
-    Saves the float16 ``state_dict`` as ``<recipe.name>.pt``, measures the float16 weights on
-    Set5/Set14 (:func:`measure`, when the data is present) and writes the card into
-    ``weights.json``. ``extra`` entries override the card's fields (e.g. ``stages`` of a run made
-    outside ``scripts/train_pretrained.py``). Returns the card.
+    Saves the float16 ``state_dict`` once as ``<recipe.name>.pt`` and writes one model card per
+    factor the weights serve (``recipe.card_scales``: VDSR's and CARN's multi-scale networks
+    serve ×2/×3/×4 from one file; LapSRN ×4's first level is its ×2 card, marked ``partial``),
+    each measured in float16 on Set5/Set14 (:func:`measure`, when the data is present).
+    ``extra`` entries override the cards' fields. Returns ``{"<model>-x<s>": card}``.
     """
-    from srtutor.models import count_parameters
+    from srtutor.models import count_parameters, create
     from srtutor.train import load_checkpoint
 
     wdir = Path(weights_dir or WEIGHTS_DIR)
@@ -181,19 +187,27 @@ def export_weights(checkpoint: Union[str, os.PathLike], recipe, *, data_root=Non
     state = {k: (v.half() if v.is_floating_point() else v).contiguous() for k, v in net.state_dict().items()}
     fname = f"{recipe.name}.pt"
     torch.save(state, wdir / fname)
-    card = {"model": recipe.model, "scale": recipe.scale, "kwargs": dict(recipe.kwargs), "file": fname,
-            "sha256": sha256_file(wdir / fname), "dtype": "float16", "params": count_parameters(net),
-            "recipe": recipe.as_dict(), "steps": meta.get("steps_run", meta.get("step")),
-            "seed": recipe.seed, "data": recipe.data, "train_images": meta.get("train_images"),
-            "train_seconds": meta.get("train_seconds"),
-            "stages": meta.get("stages"), "init": meta.get("init"), "exported": time.strftime("%Y-%m-%d"), "note": note, **dict(extra or {})}
+    digest = sha256_file(wdir / fname)
     cards = model_cards(wdir)
-    cards[recipe.name] = card
-    _write_cards(wdir, cards)
-    card["results"] = measure(pretrained(recipe.model, recipe.scale, weights_dir=wdir), recipe.scale, root=data_root)
-    cards[recipe.name] = card
-    _write_cards(wdir, cards)
-    return card
+    out = {}
+    for s in recipe.card_scales:
+        partial = not recipe.scales and s != recipe.scale
+        card = {"model": recipe.model, "scale": s, "kwargs": dict(recipe.kwargs), "file": fname,
+                "sha256": digest, "dtype": "float16",
+                "params": count_parameters(create(recipe.model, scale=s, **recipe.kwargs)) if partial
+                else count_parameters(net),
+                "recipe": recipe.as_dict(), "steps": meta.get("steps_run", meta.get("step")),
+                "seed": recipe.seed, "data": recipe.data, "train_images": meta.get("train_images"),
+                "train_seconds": meta.get("train_seconds"),
+                "stages": meta.get("stages"), "init": meta.get("init"), "exported": time.strftime("%Y-%m-%d"),
+                "note": note, **({"partial": True} if partial else {}), **dict(extra or {})}
+        key = _key(recipe.model, s)
+        cards[key] = card
+        _write_cards(wdir, cards)
+        card["results"] = measure(pretrained(recipe.model, s, weights_dir=wdir), s, root=data_root)
+        cards[key] = out[key] = card
+        _write_cards(wdir, cards)
+    return out
 
 
 def _write_cards(wdir: Path, cards: dict) -> None:

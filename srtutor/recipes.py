@@ -23,14 +23,23 @@ is what a GPU run (``--full``) uses.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any
+from typing import Any, Optional
 
 __all__ = ["Recipe", "RECIPES", "get_recipe", "available_recipes"]
 
 
 @dataclass(frozen=True)
 class Recipe:
-    """One training recipe (Adam; the LR patch is ``patch``, the HR patch ``scale * patch``)."""
+    """One training recipe (Adam; the LR patch is ``patch``, the HR patch ``scale * patch``).
+
+    Multi-scale recipes (``scales``, e.g. VDSR's and CARN's single network for ×2/×3/×4) draw
+    one factor per step and remake the LR batch from the ``scale * patch`` HR patches
+    (:func:`srtutor.train.train`); ``serves`` lists the factors whose model cards the weights
+    fill (default ``scales``, else ``(scale,)``: LapSRN ×4 also serves ×2 with its first level).
+    ``init`` names the recipe whose trained weights this one starts from (EDSR's ×3/×4 models
+    start from the ×2 model, Lim et al. 2017 §4.1); tensors whose shape differs (the
+    upsampler) start fresh.
+    """
 
     name: str
     model: str
@@ -46,9 +55,19 @@ class Recipe:
     seed: int = 0
     kwargs: dict[str, Any] = field(default_factory=dict)
     paper: str = ""
+    scales: tuple[int, ...] = ()
+    serves: tuple[int, ...] = ()
+    deep_supervision: bool = False
+    grad_clip: Optional[float] = None
+    init: Optional[str] = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    @property
+    def card_scales(self) -> tuple[int, ...]:
+        """The factors served by this recipe's weights (one model card each)."""
+        return tuple(self.serves or self.scales or (self.scale,))
 
     def full(self) -> "Recipe":
         """The same recipe with ``full_steps`` (for a GPU)."""
@@ -73,8 +92,8 @@ _PAPER = {
 
 
 def _r(model: str, scale: int, patch: int, batch: int, lr: float, steps: int, full_steps: int,
-       **kw: Any) -> Recipe:
-    return Recipe(name=f"{model}-x{scale}", model=model, scale=scale, patch=patch, batch=batch, lr=lr,
+       name: Optional[str] = None, **kw: Any) -> Recipe:
+    return Recipe(name=name or f"{model}-x{scale}", model=model, scale=scale, patch=patch, batch=batch, lr=lr,
                   steps=steps, full_steps=full_steps, paper=_PAPER[model], **kw)
 
 
@@ -84,15 +103,25 @@ _ALL = [
     *[_r("fsrcnn", s, {2: 20, 3: 17, 4: 12}[s], 16, 1e-3, 3000, 200_000) for s in (2, 3, 4)],
     # pre-upsampling: the network runs on the HR grid (33x33 in the paper), scale^2 costlier per patch
     *[_r("srcnn", s, {2: 16, 3: 11, 4: 8}[s], 16, 5e-4, 800, 500_000, loss="l2") for s in (2, 3, 4)],
-    *[_r("vdsr", s, {2: 20, 3: 14, 4: 10}[s], 16, 1e-4, 1500, 200_000, loss="l2") for s in (2, 3, 4)],
-    _r("lapsrn", 2, 32, 16, 1e-4, 1500, 200_000, loss="charbonnier"),
-    _r("lapsrn", 4, 32, 16, 1e-4, 1500, 200_000, loss="charbonnier"),
-    *[_r("edsr-baseline", s, 24, 16, 1e-4, 1500, 300_000, data="T91 (paper: DIV2K)") for s in (2, 3, 4)],
-    *[_r("carn", s, 24, 16, 1e-4, 1500, 600_000, data="T91 (paper: DIV2K)") for s in (2, 3, 4)],
+    # VDSR: one network for x2/x3/x4 as in the paper (36x36 HR patches, divisible by 2, 3 and 4)
+    _r("vdsr", 2, 18, 16, 2e-4, 2400, 200_000, name="vdsr-x234", loss="l2", scales=(2, 3, 4), grad_clip=1.0),
+    # LapSRN x4 with a loss on both pyramid levels; its first level is the x2 model
+    _r("lapsrn", 4, 16, 16, 2e-4, 3000, 200_000, loss="charbonnier", deep_supervision=True, serves=(2, 4)),
+    # EDSR-baseline: x2 from scratch, x3/x4 from the x2 weights (Lim et al. 2017)
+    _r("edsr-baseline", 2, 24, 16, 5e-4, 2000, 300_000, data="T91 (paper: DIV2K)"),
+    *[_r("edsr-baseline", s, {3: 16, 4: 12}[s], 16, 2e-4, 600, 300_000, data="T91 (paper: DIV2K)",
+         init="edsr-baseline-x2") for s in (3, 4)],
+    # CARN: the paper's multi-scale model (x2/x3/x4 upsamplers, 60x60 HR patches)
+    _r("carn", 2, 30, 16, 5e-4, 3000, 600_000, name="carn-x234", data="T91 (paper: DIV2K)",
+       kwargs={"multi_scale": True}, scales=(2, 3, 4)),
 ]
 
-#: recipe name (``"<model>-x<scale>"``) -> :class:`Recipe`.
+#: recipe name -> :class:`Recipe`. Every ``"<model>-x<scale>"`` with shipped weights is a key:
+#: for a multi-scale recipe (``"vdsr-x234"``) each served factor (``"vdsr-x3"``) is an alias of it.
 RECIPES: dict[str, Recipe] = {r.name: r for r in _ALL}
+for _rec in _ALL:
+    for _s in _rec.card_scales:
+        RECIPES.setdefault(f"{_rec.model}-x{_s}", _rec)
 
 
 def available_recipes() -> list[str]:

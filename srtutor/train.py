@@ -247,6 +247,19 @@ def load_checkpoint(path: PathLike, model: Optional[nn.Module] = None, *, map_lo
     return model, meta
 
 
+def load_matching(model: nn.Module, state: Mapping[str, Tensor]) -> list[str]:
+    """Copy into ``model`` every tensor of ``state`` whose name and shape match (fine-tuning a
+    ×3/×4 network from a ×2 one: EDSR, Lim et al. 2017 §4.1). Returns the names of ``model``'s
+    tensors left as they were (e.g. the upsampler); raises ``ValueError`` when nothing matches."""
+    own = _net(model).state_dict()
+    common = {k: v for k, v in state.items() if k in own and tuple(own[k].shape) == tuple(v.shape)}
+    if not common:
+        raise ValueError("state: no tensor matches the model's names and shapes")
+    own.update({k: v.to(own[k].dtype) for k, v in common.items()})
+    _net(model).load_state_dict(own)
+    return sorted(k for k in own if k not in common)
+
+
 # ----------------------------------------------------------------------------- the loop
 def train(
     model: nn.Module,
@@ -272,6 +285,7 @@ def train(
     weight_decay: float = 0.0,
     grad_clip: Optional[float] = None,
     min_lr_ratio: float = 0.01,
+    deep_supervision: bool = False,
 ) -> History:
     """Train ``model`` on ``(lr, hr)`` batches for ``steps`` optimiser steps (Adam).
 
@@ -285,9 +299,12 @@ def train(
         loss: ``"l1"``, ``"l2"`` or ``"charbonnier"``.
         schedule: ``"step"``, ``"cosine"`` or ``"constant"`` (:func:`make_scheduler`).
         scale: upscaling factor (default ``model.scale``).
-        scales: for arbitrary-scale (Meta-SR) models: at every step one ``r`` is drawn from
-            ``scales`` and the LR batch is remade from the HR patches with :func:`lr_for_scale`
-            (the data's LR patches are ignored). Validation uses ``scale``.
+        scales: multi-scale training: at every step one ``r`` is drawn from ``scales`` and the
+            LR batch is remade from the HR patches with :func:`lr_for_scale` (the data's LR
+            patches are ignored; HR patches must be divisible by every ``r``). For arbitrary-scale
+            (Meta-SR) models, for one pre-upsampling network serving several factors (VDSR's
+            ×2/×3/×4 model) and for models with several upsamplers (``model.multi_scale``,
+            CARN), which get ``scale=r``. Validation uses ``scale``.
         batch_size: per process, when ``data`` is a Dataset.
         val_images: HR images for validation (:func:`evaluate`, PSNR only), at ``val_every``
             steps (default: 4 times per run) and at the end.
@@ -298,6 +315,13 @@ def train(
         log_every: record (and show) the mean loss every this many steps.
         progress: tqdm progress bar (rank 0).
         seed: seeds the sampler's shuffling.
+        weight_decay: Adam's weight decay.
+        grad_clip: clip the global gradient norm to this value (VDSR's adjustable clipping,
+            here on the norm).
+        min_lr_ratio: final learning rate of the cosine schedule, as a fraction of ``lr``.
+        deep_supervision: for progressive models with a pyramid (LapSRN): the loss is the mean
+            of ``loss`` over every level, each level against the HR patch downscaled to its size
+            (:class:`srtutor.strategies.MultiSupervisionLoss`; Lai et al. 2017, Eq. 2).
 
     Returns:
         :class:`History`.
@@ -319,6 +343,13 @@ def train(
     scale = check_scale(scale)
     scale = int(scale) if float(scale).is_integer() else scale
 
+    multi = None
+    if deep_supervision:
+        if not hasattr(_net(model), "pyramid"):
+            raise ValueError(f"deep_supervision needs a model with a pyramid (LapSRN), got {type(_net(model)).__name__}")
+        from srtutor.strategies import MultiSupervisionLoss
+
+        multi = MultiSupervisionLoss(loss)
     if scales is not None:
         scales = [check_scale(r, "scales[i]") for r in scales]
         if not scales:
@@ -360,8 +391,11 @@ def train(
         hr_b = to_model_channels(hr_b, channels)
         x = prepare_input(net, lr_b, r, tuple(hr_b.shape[-2:]))
         with torch.autocast(device_type=dev.type, dtype=torch.float16, enabled=use_amp):
-            sr = forward_sr(net, x, r, tuple(hr_b.shape[-2:]))
-        value = pixel_loss(sr.float(), hr_b, loss)
+            sr = net(x, pyramid=True) if multi is not None else forward_sr(net, x, r, tuple(hr_b.shape[-2:]))
+        if multi is not None:
+            value = multi([p.float() for p in sr], hr_b)
+        else:
+            value = pixel_loss(sr.float(), hr_b, loss)
         opt.zero_grad(set_to_none=True)
         scaler.scale(value).backward()
         if grad_clip is not None:
@@ -400,4 +434,4 @@ def train(
 
 
 __all__ = ["History", "pixel_loss", "make_scheduler", "init_distributed", "evaluate", "save_checkpoint",
-           "load_checkpoint", "train", "lr_for_scale"]
+           "load_checkpoint", "load_matching", "train", "lr_for_scale"]

@@ -48,3 +48,26 @@ def test_tiny_recipe_run_writes_a_loadable_checkpoint(capsys, tmp_path):
                  "--out", str(out), "--no-progress", "--log-every", "1", "--device", "cpu"]) == 0
     state = torch.load(out, weights_only=True)
     assert state["meta"]["name"] == "espcn" and state["meta"]["recipe"] == "espcn-x2"
+
+
+def test_recipe_multi_scale_and_deep_supervision_reach_train():
+    from srtutor.cli_train import resolve_options
+
+    args, kwargs = resolve_options(_parse("--recipe", "carn-x3", "--out", "x.pt"))
+    assert kwargs == {"multi_scale": True} and args.train_extra["scales"] == (2, 3, 4)
+    args, _ = resolve_options(_parse("--recipe", "lapsrn-x4", "--out", "x.pt"))
+    assert args.train_extra == {"scales": None, "deep_supervision": True, "grad_clip": None}
+    args, _ = resolve_options(_parse("--recipe", "edsr-baseline-x4", "--out", "x.pt"))
+    assert args.recipe_init == "edsr-baseline-x2"
+    args, kwargs = resolve_options(_parse("--recipe", "vdsr-x234", "--model", "espcn", "--out", "x.pt"))
+    assert args.train_extra == {} and kwargs == {}  # another model: the recipe's model options do not apply
+
+
+def test_tiny_multi_scale_recipe_run(tmp_path):
+    out = tmp_path / "carn.pt"
+    assert main(["train", "--recipe", "carn-x234", "--steps", "3", "--batch", "2", "--patch", "6",  # HR 12: /2, /3, /4
+                 "--out", str(out), "--no-progress", "--log-every", "1", "--device", "cpu"]) == 0
+    from srtutor.train import load_checkpoint
+
+    net, meta = load_checkpoint(out)
+    assert meta["kwargs"] == {"multi_scale": True} and sorted(net.upsample) == ["2", "3", "4"]

@@ -28,18 +28,19 @@ def _split(key):
 
 @needs_weights
 def test_cards_complete_and_files_match():
-    total = 0
+    files = {}
     for key, card in model_cards().items():
         path = WEIGHTS_DIR / card["file"]
         assert path.is_file(), path
         assert sha256_file(path) == card["sha256"]
-        total += path.stat().st_size
+        files[path] = path.stat().st_size  # multi-scale weights serve several cards from one file
         for field in ("model", "scale", "recipe", "steps", "seed", "data", "params", "dtype"):
             assert field in card, (key, field)
         assert card["dtype"] == "float16"
         state = torch.load(path, weights_only=True)
         assert all(v.dtype == torch.float16 for v in state.values() if v.is_floating_point())
-    assert total < 8 * 2**20  # the whole set stays small (package data)
+    assert sum(files.values()) < 16 * 2**20  # the whole set stays small (package data)
+    assert sorted(p.name for p in WEIGHTS_DIR.glob("*.pt")) == sorted(p.name for p in files)  # no orphan file
 
 
 @needs_weights
@@ -105,6 +106,50 @@ def test_recipes():
         assert rec.paper
     with pytest.raises(ValueError, match="available: "):
         get_recipe("espcn-x9")
+
+
+def test_multi_scale_recipes_serve_every_factor():
+    vdsr = get_recipe("vdsr-x234")
+    assert vdsr.scales == (2, 3, 4) and vdsr.card_scales == (2, 3, 4)
+    assert get_recipe("vdsr-x3") is vdsr and get_recipe("carn-x4") is get_recipe("carn-x234")
+    assert get_recipe("carn-x234").kwargs == {"multi_scale": True}
+    for r in (vdsr, get_recipe("carn-x234")):  # HR patches divisible by every factor
+        assert all(r.scale * r.patch % s == 0 for s in r.scales)
+    lap = get_recipe("lapsrn-x2")
+    assert lap.name == "lapsrn-x4" and lap.deep_supervision and lap.card_scales == (2, 4)
+    assert get_recipe("edsr-baseline-x4").init == "edsr-baseline-x2"
+    assert get_recipe("espcn-x2").card_scales == (2,)
+
+
+def test_export_multi_scale_and_partial_cards(tmp_path):
+    """One file, one card per factor; LapSRN's x2 card loads the first level of the x4 file."""
+    from dataclasses import replace
+
+    from srtutor.pretrained import export_weights
+    from srtutor.train import save_checkpoint
+
+    torch.manual_seed(0)
+    kw = {"depth": 1, "features": 8}
+    net = create("lapsrn", scale=4, **kw)
+    save_checkpoint(tmp_path / "lap.pt", net, meta={"name": "lapsrn", "scale": 4, "kwargs": kw, "steps_run": 1})
+    recipe = replace(get_recipe("lapsrn-x4"), kwargs=kw)
+    wdir = tmp_path / "w"
+    cards = export_weights(tmp_path / "lap.pt", recipe, data_root=tmp_path / "no-data", weights_dir=wdir)
+    assert sorted(cards) == ["lapsrn-x2", "lapsrn-x4"] and available_pretrained(wdir) == ["lapsrn-x2", "lapsrn-x4"]
+    assert cards["lapsrn-x2"]["partial"] and "partial" not in cards["lapsrn-x4"]
+    assert cards["lapsrn-x2"]["file"] == cards["lapsrn-x4"]["file"] == "lapsrn-x4.pt"
+    assert cards["lapsrn-x2"]["params"] == count_parameters(create("lapsrn", scale=2, **kw)) < cards["lapsrn-x4"]["params"]
+    x2, x4 = pretrained("lapsrn", 2, weights_dir=wdir), pretrained("lapsrn", 4, weights_dir=wdir)
+    lr = torch.rand(1, 1, 10, 12)
+    with torch.no_grad():
+        level1 = x4.pyramid(lr)[0]
+        assert torch.equal(x2(lr), level1) and level1.shape[-2:] == (20, 24)
+    # a card marked partial whose file lacks tensors of its network is refused
+    cards_json = json.loads((wdir / "weights.json").read_text())
+    cards_json["lapsrn-x2"]["kwargs"] = {"depth": 2, "features": 8}
+    (wdir / "weights.json").write_text(json.dumps(cards_json))
+    with pytest.raises(PretrainedError, match="lacks"):
+        pretrained("lapsrn", 2, weights_dir=wdir)
 
 
 def test_published_table():

@@ -11,8 +11,8 @@ import torch.multiprocessing as mp
 from srtutor import metrics, models
 from srtutor.data import PairedPatchDataset, make_pair
 from srtutor.io import quantize
-from srtutor.train import (History, evaluate, load_checkpoint, make_scheduler, pixel_loss, save_checkpoint,
-                           train)
+from srtutor.train import (History, evaluate, load_checkpoint, load_matching, make_scheduler, pixel_loss,
+                           save_checkpoint, train)
 
 
 def _images(n=2, size=48, seed=0):
@@ -182,3 +182,54 @@ def test_meta_sr_multi_scale_training_and_fractional_evaluation():
     assert math.isfinite(res["mean_psnr"])
     from srtutor.train import lr_for_scale
     assert lr_for_scale(torch.rand(1, 3, 37, 40), 3.7).shape == (1, 3, 10, 11)
+
+
+def test_deep_supervision_loss_is_the_mean_over_pyramid_levels():
+    """LapSRN: the first logged loss is the mean of the x2 level against the HR patch
+    downscaled by 2 and the x4 level against the HR patch (initial weights, one fixed batch)."""
+    from srtutor.strategies import MultiSupervisionLoss
+
+    torch.manual_seed(0)
+    net = models.create("lapsrn", scale=4, depth=1, features=8)
+    g = torch.Generator().manual_seed(1)
+    lr, hr = torch.rand(2, 1, 8, 8, generator=g), torch.rand(2, 1, 32, 32, generator=g)
+    with torch.no_grad():
+        x2, x4 = net.pyramid(lr)
+        down = torch.nn.functional.interpolate(hr, size=(16, 16), mode="bicubic", align_corners=False, antialias=True)
+        expected = 0.5 * ((x2 - down).abs().mean() + (x4 - hr).abs().mean())
+        assert MultiSupervisionLoss("l1")([x2, x4], hr) == pytest.approx(float(expected), rel=1e-6)
+    hist = train(net, [(lr, hr)], steps=1, lr=1e-3, loss="l1", device="cpu", log_every=1, progress=False,
+                 deep_supervision=True)
+    assert hist.loss[0] == pytest.approx(float(expected), rel=1e-5)
+    with pytest.raises(ValueError, match="pyramid"):
+        train(_tiny_espcn(), [(lr, hr)], steps=1, device="cpu", progress=False, deep_supervision=True)
+
+
+def test_multi_scale_carn_training_updates_every_upsampler():
+    torch.manual_seed(0)
+    net = models.create("carn", scale=2, channels=8, multi_scale=True)
+    before = {s: next(iter(up.parameters())).detach().clone() for s, up in net.upsample.items()}
+    ds = PairedPatchDataset(_images(size=48), scale=2, patch_size=6, length=64)  # HR 12x12: /2, /3, /4
+    train(net, ds, steps=12, lr=1e-3, scale=2, scales=(2, 3, 4), batch_size=2, device="cpu", progress=False)
+    for s, up in net.upsample.items():
+        after = next(iter(up.parameters())).detach()
+        assert not torch.equal(after, before[s]), f"upsampler x{s} never trained"
+    lr = torch.rand(1, 3, 7, 9)
+    for s in (2, 3, 4):  # inference passes the factor to the network
+        assert models.upscale(net, lr, s).shape[-2:] == (7 * s, 9 * s)
+
+
+def test_load_matching_copies_the_body_and_keeps_the_new_upsampler():
+    torch.manual_seed(0)
+    x2 = models.create("edsr-baseline", scale=2, n_resblocks=2, features=8)
+    x4 = models.create("edsr-baseline", scale=4, n_resblocks=2, features=8)
+    tail_before = {k: v.clone() for k, v in x4.state_dict().items() if k.startswith("tail")}
+    fresh = load_matching(x4, x2.state_dict())
+    assert fresh and all(k.startswith("tail") for k in fresh)
+    for k, v in x4.state_dict().items():
+        if k in fresh:
+            assert torch.equal(v, tail_before[k])
+        else:
+            assert torch.equal(v, x2.state_dict()[k])
+    with pytest.raises(ValueError, match="no tensor"):
+        load_matching(x4, {"nothing": torch.zeros(1)})

@@ -38,6 +38,7 @@ class CARN(nn.Module):
                  efficient: bool = False, groups: int = 4, multi_scale: bool = False):
         super().__init__()
         self.scale, self.in_channels = scale, colors
+        self.multi_scale = bool(multi_scale)  # forward_sr / train pass ``scale=`` to such a model
         g = groups if efficient else 1
         self.sub_mean, self.add_mean = MeanShift(sign=-1), MeanShift(sign=1)
         self.entry = conv(colors, channels)

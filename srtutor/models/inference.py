@@ -6,6 +6,8 @@ Models carry two attributes read here and by :func:`srtutor.train.train`:
   bicubic-upscaled LR image, e.g. SRCNN, VDSR), ``"post"`` (upsampling at the end, e.g. FSRCNN,
   ESPCN, EDSR), ``"progressive"`` (LapSRN), ``"iterative"`` (DBPN) or ``"meta"`` (Meta-SR,
   arbitrary scale; the forward pass takes ``scale=``).
+* ``model.multi_scale`` (optional): one network with several upsamplers (multi-scale CARN);
+  :func:`forward_sr` passes the integer ``scale=`` to it.
 * ``model.in_channels``: 1 for luminance-only models (they see the Y channel of BT.601
   YCbCr, studio range, as in the papers; the chroma is upscaled bicubically) or 3 for RGB.
 
@@ -71,6 +73,8 @@ def forward_sr(model: nn.Module, x: Tensor, scale: float, hr_size: tuple[int, in
     """Call the network on a prepared input (passes ``scale``/``out_size`` to Meta-SR models)."""
     if framework(model) == "meta":
         return model(x, scale=scale, out_size=hr_size)
+    if getattr(_net(model), "multi_scale", False):
+        return model(x, scale=int(scale))
     return model(x)
 
 

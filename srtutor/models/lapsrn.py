@@ -79,8 +79,11 @@ class LapSRN(nn.Module):
             outs.append(img)
         return outs
 
-    def forward(self, x):
-        return self.pyramid(x)[-1]
+    def forward(self, x, pyramid: bool = False):
+        """The ``×scale`` prediction, or with ``pyramid=True`` every level's (:meth:`pyramid`:
+        what deep supervision in :func:`srtutor.train.train` calls, through DDP wrappers too)."""
+        outs = self.pyramid(x)
+        return outs if pyramid else outs[-1]
 
 
 @register("lapsrn")
