@@ -20,6 +20,13 @@ SRCNN's rows are its 9-5-5 model trained on ImageNet (TPAMI 2016); trained on T9
 about 0.2–0.4 dB less (Dong et al. 2016, Fig. 5). The numbers were typed by hand from the
 tables; ``None`` marks a figure the source does not give.
 
+Checked (2026-12) against public text copies of these tables (later papers' comparison tables
+and project READMEs; RCAN's and CARN's own tables are images): the bicubic, SRCNN, LapSRN ×4,
+EDSR ×4, CARN and EDSR-baseline ×2/×4 rows agree; VDSR's and FSRCNN ×2's differ from their
+original papers by ≤ 0.05 dB (RCAN's re-evaluation, e.g. VDSR Set14 ×2 33.05 here, 33.03 in
+Kim et al.); ESPCN's ImageNet row was corrected to 33.13 / 29.49. Not yet checked against a
+text source: the Manga109 ×2/×3 cells, FSRCNN/LapSRN ×3 and EDSR-baseline ×3.
+
     >>> from srtutor.published import published
     >>> published("vdsr", "Set5", 2)
     (37.53, 0.959)
@@ -155,8 +162,8 @@ ROWS: tuple[tuple[str, str, int, float, Optional[float], str], ...] = (
     ("edsr-baseline", "B100", 4, 27.57, 0.7357, "lim2017edsr"),
     ("edsr-baseline", "Urban100", 4, 26.04, 0.7849, "lim2017edsr"),
     ("edsr-baseline", "Manga109", 4, 30.35, 0.9067, "lim2017edsr"),
-    ("espcn", "Set5", 3, 33.0, None, "shi2016espcn"),
-    ("espcn", "Set14", 3, 29.42, None, "shi2016espcn"),
+    ("espcn", "Set5", 3, 33.13, None, "shi2016espcn"),
+    ("espcn", "Set14", 3, 29.49, None, "shi2016espcn"),
     ("espcn-t91", "Set5", 3, 32.55, None, "shi2016espcn"),
     ("espcn-t91", "Set14", 3, 29.08, None, "shi2016espcn"),
 )
