@@ -36,7 +36,7 @@ def main() -> None:
     dev = get_device(args.device)
     img = data.embedded_image("astronaut")
     print(f"device {dev}, torch threads {torch.get_num_threads()}, load average {os.getloadavg()}")
-    print(f"{'model':<12} {'params':>8} {'GFLOPs':>7} {'network s':>10} {'upscale s':>10}   (output {args.side}x{args.side})")
+    print(f"{'model':<17} {'params':>8} {'GFLOPs':>7} {'network s':>10} {'upscale s':>10}   (output {args.side}x{args.side})")
     for key in available_pretrained():
         card = model_card(*key.rsplit("-x", 1)[:1], int(key.rsplit("-x", 1)[1]))
         s = card["scale"]
@@ -51,7 +51,7 @@ def main() -> None:
             if dev.type == "cuda":
                 torch.cuda.synchronize()
             times.append(time.perf_counter() - t)
-        print(f"{key:<12} {count_parameters(net):>8,} {count_flops(net, (n, n)) / 1e9:>7.2f} {t_net:>10.3f} "
+        print(f"{key:<17} {count_parameters(net):>8,} {count_flops(net, (n, n)) / 1e9:>7.2f} {t_net:>10.3f} "
               f"{min(times):>10.3f}   (median upscale {statistics.median(times):.3f})")
 
 

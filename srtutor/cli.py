@@ -58,7 +58,7 @@ def add_evaluate_parser(subparsers: argparse._SubParsersAction) -> argparse.Argu
     )
     p.add_argument("--method", default="bicubic",
                    help=f"one of {', '.join(METHODS)} (default bicubic), or a model with pretrained weights "
-                        "(espcn, fsrcnn, srcnn …: srtutor.pretrained.available_pretrained())")
+                        "(espcn, fsrcnn, srcnn, vdsr, lapsrn, edsr-baseline, carn: srtutor.pretrained.available_pretrained())")
     p.add_argument("--dataset", required=True,
                    help=f"one of {', '.join(BENCHMARKS)} (aliases BSD100, BSDS100); case-insensitive")
     p.add_argument("--scale", type=int, required=True, help="integer upscaling factor >= 2 (e.g. 2, 3, 4)")

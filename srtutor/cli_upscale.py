@@ -30,7 +30,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 def _add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("input", help="LR image file (PNG, BMP, JPEG …)")
     p.add_argument("output", help="where to write the SR image (PNG)")
-    p.add_argument("--model", required=True, help="pretrained model name (e.g. espcn, fsrcnn, srcnn) or bicubic")
+    p.add_argument("--model", required=True, help="pretrained model name (espcn, fsrcnn, srcnn, vdsr, lapsrn, edsr-baseline, carn) or bicubic")
     p.add_argument("--scale", type=int, required=True, help="integer upscaling factor")
     p.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda")
     p.add_argument("--tile", type=int, default=256, help="LR tile side for large images (0: no tiling)")

@@ -49,7 +49,8 @@ def test_load_and_parameter_count(key):
     name, scale = _split(key)
     net = pretrained(name, scale)
     assert not net.training and next(net.parameters()).dtype == torch.float32
-    assert count_parameters(net) == count_parameters(create(net.card["model"], scale=scale)) == net.card["params"]
+    assert count_parameters(net) == count_parameters(create(net.card["model"], scale=scale, **net.card["kwargs"])) \
+        == net.card["params"]
     assert models_pretrained(name, scale).card["sha256"] == net.card["sha256"]  # the registry delegates
 
 
