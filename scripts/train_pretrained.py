@@ -1,6 +1,7 @@
 """Train a named recipe (srtutor.recipes) and/or export a checkpoint as shipped weights.
 
     python scripts/train_pretrained.py --recipe espcn-x3 --out ckpt/ [--threads 1] [--steps N] [--full]
+    python scripts/train_pretrained.py --recipe vdsr-x234 --out ckpt2/ --init ckpt/vdsr-x234.pt --loss l1  # a stage
     python scripts/train_pretrained.py --recipe espcn-x3 --export ckpt/espcn-x3.pt [--data-dir DIR]
 
 Training writes ``<out>/<recipe>.pt`` (state_dict + meta, weights_only-loadable). ``--export``
@@ -27,6 +28,7 @@ def main(argv=None) -> int:
     p.add_argument("--full", action="store_true", help="use the recipe's full_steps (GPU)")
     p.add_argument("--init", default=None, help="continue from this checkpoint (its stages are kept in the card)")
     p.add_argument("--lr", type=float, default=None, help="override the recipe's learning rate")
+    p.add_argument("--loss", default=None, choices=["l1", "l2", "charbonnier"], help="override the recipe's loss")
     p.add_argument("--threads", type=int, default=None, help="torch.set_num_threads")
     p.add_argument("--device", default="auto")
     p.add_argument("--export", default=None, metavar="CKPT", help="export CKPT into srtutor/weights (no training)")
@@ -53,6 +55,7 @@ def main(argv=None) -> int:
     srtutor.seed_everything(recipe.seed)
     steps = args.steps or recipe.steps
     lr = args.lr or recipe.lr
+    loss = args.loss or recipe.loss
     net = models.create(recipe.model, scale=recipe.scale, **recipe.kwargs)
     stages = []
     init = args.init or (str(Path(args.out) / f"{recipe.init}.pt") if recipe.init else None)
@@ -64,18 +67,20 @@ def main(argv=None) -> int:
                                               "seconds": prior.get("train_seconds")}])
         if fresh:
             print(f"init from {init}; trained from scratch: {', '.join(fresh)}", file=sys.stderr)
+    seed = recipe.seed + len(stages)  # a continued stage sees new patches, not the first stage's again
     images = data.load_training_images()
     ds = data.PairedPatchDataset(images, scale=recipe.scale, patch_size=recipe.patch,
-                                 length=steps * recipe.batch, seed=recipe.seed)
+                                 length=steps * recipe.batch, seed=seed)
     out = Path(args.out) / f"{recipe.name}.pt"
     meta = {"name": recipe.model, "kwargs": recipe.kwargs, "recipe": recipe.as_dict(),
             "steps_run": steps + sum(st["steps"] or 0 for st in stages), "train_images": len(images), "init": init}
-    hist = train(net, ds, steps=steps, lr=lr, loss=recipe.loss, schedule=recipe.schedule,
+    hist = train(net, ds, steps=steps, lr=lr, loss=loss, schedule=recipe.schedule,
                  scale=recipe.scale, scales=recipe.scales or None, batch_size=recipe.batch, device=args.device,
-                 checkpoint=out, checkpoint_meta=meta, log_every=max(1, steps // 20), progress=True, seed=recipe.seed,
+                 checkpoint=out, checkpoint_meta=meta, log_every=max(1, steps // 20), progress=True, seed=seed,
                  grad_clip=recipe.grad_clip, deep_supervision=recipe.deep_supervision)
     ckpt = torch.load(out, weights_only=True)  # record the wall time in the checkpoint's meta
-    ckpt["meta"]["stages"] = stages + [{"steps": steps, "lr": lr, "seconds": round(hist.seconds, 1)}]
+    ckpt["meta"]["stages"] = stages + [{"steps": steps, "lr": lr, "loss": loss, "seed": seed,
+                                           "seconds": round(hist.seconds, 1)}]
     ckpt["meta"]["train_seconds"] = round(sum(st["seconds"] or 0 for st in ckpt["meta"]["stages"]), 1)
     torch.save(ckpt, out)
     print(json.dumps({"recipe": recipe.name, "steps": steps, "seconds": round(hist.seconds, 1),

@@ -57,7 +57,7 @@ def test_tiled_equals_untiled_exactly_with_a_random_net():
 
 @needs_weights
 def test_upscale_cli_sizes_and_tiling(small_png, tmp_path, capsys):
-    name, s = _first()
+    name, s = _first("espcn")  # a small Y-channel model
     out_a, out_b = tmp_path / "a.png", tmp_path / "b.png"
     assert main(["upscale", str(small_png), str(out_a), "--model", name, "--scale", str(s), "--tile", "0",
                  "--device", "cpu"]) == 0
@@ -74,7 +74,7 @@ def test_y_model_keeps_bicubic_chroma(small_png, tmp_path):
     """A Y-only model changes the luminance; Cb/Cr equal bicubic's (BT.601, 8-bit rounding)."""
     from srtutor.color import rgb_to_ycbcr
 
-    name, s = _first()
+    name, s = _first("espcn")  # a small Y-channel model
     net = pretrained(name, s)
     if net.in_channels != 1:
         pytest.skip("first shipped model is RGB")
@@ -95,11 +95,12 @@ def test_upscale_cli_errors(small_png, tmp_path, capsys):
 
 
 @needs_weights
-def test_evaluate_cli_with_pretrained_model(capsys):
+@pytest.mark.parametrize("prefix", ["espcn", "carn", "lapsrn"])  # single-scale, multi-scale, partial (x2 of x4)
+def test_evaluate_cli_with_pretrained_model(capsys, prefix):
     root = _data_root()
     if root is None:
         pytest.skip("Set5 not found ($SRTUTOR_DATA or ../shared/data/benchmarks)")
-    name, s = _first()
+    name, s = _first(prefix)
     net = pretrained(name, s)
     rc = main(["evaluate", "--method", name, "--dataset", "Set5", "--scale", str(s), "--data-dir", str(root),
                "--format", "json"])
