@@ -6,16 +6,18 @@
     >>> srtutor.pretrained.available_pretrained()            # doctest: +SKIP
     ['espcn-x2', 'espcn-x3', ...]
 
-The weights live in ``srtutor/weights/`` (package data): one ``<model>-x<scale>.pt`` per model,
-a float16 ``state_dict`` saved with ``torch.save``, and ``weights.json``, the **model cards**:
+The weights live in ``srtutor/weights/`` (package data): one ``<recipe>.pt`` per trained network,
+a float16 ``state_dict`` saved with ``torch.save``, and ``weights.json``, the **model cards**, one
+per ``"<model>-x<scale>"`` (a multi-scale network — VDSR, CARN — fills three cards from one file;
+LapSRN ×4's file also fills the ×2 card, ``"partial": true``, with its first pyramid level):
 file, sha256, parameter count, the training recipe (:mod:`srtutor.recipes`: data, patch, batch,
 loss, schedule, steps, seed), the wall time it took and the Set5/Set14 PSNR/SSIM measured with
 the benchmark protocol (:func:`srtutor.evaluate.evaluate_images`) next to bicubic.
 
 Loading checks the file's sha256 against its card before ``torch.load(..., weights_only=True)``
 and casts the weights to float32 (or ``dtype``). They were trained on a CPU budget of minutes
-with T91 only, so they sit below the papers' figures: the cards and the benchmark appendix say
-by how much.
+to an hour per network with T91 only, so they sit below the papers' figures: the cards and the
+benchmark appendix say by how much.
 
 Evaluation protocol (:func:`default_protocol`): ``"srcnn"`` (Y channel resized, the convention
 of SRCNN/VDSR's scripts) for 1-channel (Y) models, ``"rgb"`` (RGB resized, Y scored) for RGB
