@@ -209,7 +209,7 @@ def gradient_ratio(
     reduction: str = "mean",
     check_range: bool = True,
 ) -> Tensor:
-    """Sharpness of ``sr`` relative to ``hr``: mean |horizontal + vertical forward differences|
+    """Sharpness of ``sr`` relative to ``hr``: mean absolute horizontal + vertical forward difference
     of ``sr`` divided by that of ``hr``.
 
     A crude, reference-based stand-in for perceptual sharpness (not a published IQA measure):
