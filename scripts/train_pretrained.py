@@ -75,9 +75,9 @@ def main(argv=None) -> int:
     meta = {"name": recipe.model, "kwargs": recipe.kwargs, "recipe": recipe.as_dict(),
             "steps_run": steps + sum(st["steps"] or 0 for st in stages), "train_images": len(images), "init": init}
     hist = train(net, ds, steps=steps, lr=lr, loss=loss, schedule=recipe.schedule,
-                 scale=recipe.scale, scales=recipe.scales or None, batch_size=recipe.batch, device=args.device,
+                 scale=recipe.scale, batch_size=recipe.batch, device=args.device,
                  checkpoint=out, checkpoint_meta=meta, log_every=max(1, steps // 20), progress=True, seed=seed,
-                 grad_clip=recipe.grad_clip, deep_supervision=recipe.deep_supervision)
+                 **recipe.train_options())
     ckpt = torch.load(out, weights_only=True)  # record the wall time in the checkpoint's meta
     ckpt["meta"]["stages"] = stages + [{"steps": steps, "lr": lr, "loss": loss, "seed": seed,
                                            "seconds": round(hist.seconds, 1)}]

@@ -84,8 +84,7 @@ def resolve_options(args: argparse.Namespace) -> tuple[argparse.Namespace, dict]
                 setattr(args, key, getattr(r, key))
         if args.model == r.model:
             kwargs = dict(r.kwargs)
-            args.train_extra = {"scales": r.scales or None, "deep_supervision": r.deep_supervision,
-                                "grad_clip": r.grad_clip}
+            args.train_extra = r.train_options()
             args.recipe_init = r.init
     elif args.model is None or args.scale is None:
         raise ValueError("give --recipe NAME, or both --model and --scale")

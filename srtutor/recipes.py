@@ -64,6 +64,12 @@ class Recipe:
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    def train_options(self) -> dict[str, Any]:
+        """The keyword arguments of :func:`srtutor.train.train` that this recipe sets beyond the
+        basics (multi-scale ``scales``, ``deep_supervision``, ``grad_clip``)."""
+        return {"scales": self.scales or None, "deep_supervision": self.deep_supervision,
+                "grad_clip": self.grad_clip}
+
     @property
     def card_scales(self) -> tuple[int, ...]:
         """The factors served by this recipe's weights (one model card each)."""
