@@ -17,18 +17,15 @@ import torch.nn as nn
 
 from srtutor.blocks import ResBlock
 from srtutor.models import register
-from srtutor.upsample import SubPixelConv
+from srtutor.upsample import SubPixelConv, subpixel_factors
 
 DIV2K_MEAN = (0.4488, 0.4371, 0.4040)
 
 
 def subpixel_upsampler(features: int, scale: int) -> nn.Sequential:
-    """Sub-pixel upsampler: ``log2(s)`` ×2 stages for powers of two, else one ×s stage."""
-    if scale & (scale - 1) == 0:
-        stages = [SubPixelConv(features, features, 2) for _ in range(scale.bit_length() - 1)]
-    else:
-        stages = [SubPixelConv(features, features, scale)]
-    return nn.Sequential(*stages)
+    """Sub-pixel upsampler: one :class:`~srtutor.upsample.SubPixelConv` per stage of
+    :func:`srtutor.upsample.subpixel_factors` (nested, keys ``N.conv.*`` as the shipped weights store them)."""
+    return nn.Sequential(*[SubPixelConv(features, features, f) for f in subpixel_factors(scale)])
 
 
 class EDSR(nn.Module):
