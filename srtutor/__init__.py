@@ -22,9 +22,9 @@ from typing import Any
 __version__ = "0.1.0"
 
 _SUBMODULES = (
-    "blocks", "cli", "cli_train", "cli_upscale", "color", "data", "degradation", "domains",
+    "blocks", "checkpoint", "cli", "cli_train", "cli_upscale", "color", "data", "degradation", "domains",
     "evaluate", "io", "losses", "metrics", "models", "pretrained", "published", "realworld", "recipes",
-    "resize", "strategies", "taxonomy", "tiling", "train", "unsupervised", "upsample", "viz",
+    "resize", "strategies", "taxonomy", "tiling", "train", "unsupervised", "upsample", "vgg", "viz",
 )
 
 __all__ = ["seed_everything", "get_device", "__version__", *_SUBMODULES]

@@ -242,7 +242,6 @@ class GuidedDepthNet(nn.Module):
 
     ``forward(depth_up (N, 1, H, W), rgb (N, 3, H, W) or None) -> (N, 1, H, W)``.
     """
-
     def __init__(self, features: int = 32, depth: int = 4, guided: bool = True) -> None:
         super().__init__()
         self.guided = guided
@@ -271,7 +270,6 @@ def depth_sr_batch(n: int, size: int, scale: int, *, seed: int = 0, **sensor) ->
     tensors: ``rgb (n, 3, H, W)``, ``depth (n, 1, H, W)`` (ground truth), ``lr (n, 1, h, w)``
     (measured, 0 in holes), ``mask (n, 1, h, w)``, ``up (n, 1, H, W)`` (holes filled, bicubic ``↑s``).
     """
-
     out: dict[str, list[Tensor]] = {k: [] for k in ("rgb", "depth", "lr", "mask")}
     for i in range(check_positive_int(n, "n")):
         rgb, depth = render_depth_scene(size, seed=seed + i)

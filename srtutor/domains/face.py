@@ -41,7 +41,6 @@ def skin_mask(rgb: Tensor, *, cb: tuple[float, float] = (77, 127), cr: tuple[flo
     A crude facial-region detector (it also fires on orange suits and wood), used here as the
     cheapest face prior. Returns a float mask ``(…, 1, H, W)`` of 0/1.
     """
-
     check_image(rgb, "rgb", channels=(3,))
     ycc = rgb_to_ycbcr(rgb) * 255.0
     c_b, c_r = ycc[..., 1:2, :, :], ycc[..., 2:3, :, :]

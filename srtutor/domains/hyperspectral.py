@@ -144,7 +144,6 @@ def guided_hsi_fusion(hsi_lr: Tensor, rgb_hr: Tensor, scale: int, *, radius: int
     Returns:
         ``(B, s·h, s·w)`` fused cube, clamped to ``[0, 1]``.
     """
-
     check_image(hsi_lr, "hsi_lr", check_range=False)
     check_image(rgb_hr, "rgb_hr", channels=(3,))
     s = check_positive_int(scale, "scale")

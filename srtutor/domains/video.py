@@ -169,7 +169,6 @@ def multiframe_sr(lr_frames: Tensor, shifts: Tensor, scale: int, *, iters: int =
     Returns:
         ``(C, s·h, s·w)`` estimate of the reference frame, clamped to ``[0, 1]``.
     """
-
     check_image(lr_frames, "lr_frames")
     if lr_frames.ndim != 4:
         raise ValueError(f"lr_frames must be (T, C, h, w), got {tuple(lr_frames.shape)}")

@@ -67,10 +67,5 @@ def count_parameters(model: nn.Module, *, trainable_only: bool = True) -> int:
 
 
 from srtutor.models.inference import framework, predict, upscale  # noqa: E402  (after register)
-
-
-def pretrained(name: str, scale: int, **kwargs) -> nn.Module:
-    """Model ``name`` at ``scale`` with srtutor's shipped weights (:func:`srtutor.pretrained.pretrained`)."""
-    from srtutor.pretrained import pretrained as _pretrained
-
-    return _pretrained(name, scale, **kwargs)
+# model ``name`` at ``scale`` with srtutor's shipped weights (the zoo uses create(), defined above)
+from srtutor.models.zoo import pretrained  # noqa: E402
