@@ -31,7 +31,28 @@ from srtutor.models.inference import _net
 Tensor = torch.Tensor
 PathLike = Union[str, os.PathLike]
 
-__all__ = ["save_checkpoint", "load_checkpoint", "read_checkpoint", "load_matching", "atomic_save"]
+__all__ = ["save_checkpoint", "load_checkpoint", "read_checkpoint", "load_matching", "atomic_save",
+           "check_output_path"]
+
+
+def check_output_path(path: PathLike, name: str = "path") -> Path:
+    """Check, before any work is done, that ``path`` can be written: not a folder, its folder
+    exists and accepts a new file. Raises ``ValueError`` naming ``name`` and the fix."""
+    p = Path(path)
+    if p.is_dir():
+        raise ValueError(f"{name}: {p} is a directory; give a file name such as {p / 'model.pt'}")
+    if not p.parent.is_dir():
+        raise ValueError(f"{name}: the folder {p.parent} does not exist; create it or choose another path")
+    probe = p.parent / f".{p.name}.{os.getpid()}.probe"
+    try:
+        probe.write_bytes(b"")
+    except OSError as exc:
+        raise ValueError(f"{name}: cannot write in {p.parent} ({exc.strerror}); choose a writable folder") from exc
+    finally:
+        probe.unlink(missing_ok=True)
+    if p.exists() and not os.access(p, os.W_OK):
+        raise ValueError(f"{name}: {p} exists and is not writable; choose another path")
+    return p
 
 
 def atomic_save(obj: Any, path: PathLike) -> Path:

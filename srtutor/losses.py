@@ -37,7 +37,7 @@ FeatureFn = Callable[[Tensor], "Tensor | Sequence[Tensor] | Mapping[str, Tensor]
 __all__ = [
     "l1_loss", "l2_loss", "charbonnier_loss", "smooth_l1_loss", "L1Loss", "L2Loss", "CharbonnierLoss",
     "SmoothL1Loss", "gram_matrix", "ContentLoss", "TextureLoss", "total_variation", "TVLoss",
-    "PatchDiscriminator", "discriminator_loss", "generator_loss", "AdversarialLoss",
+    "PatchDiscriminator", "discriminator_loss", "discriminator_accuracy", "generator_loss", "AdversarialLoss",
     "cycle_consistency_loss", "CycleConsistencyLoss", "CombinedLoss", "RandomFeatures", "MultiSupervisionLoss",
 ]
 
@@ -340,22 +340,37 @@ def _check_kind(kind: str) -> None:
 def discriminator_loss(real_logits: Tensor, fake_logits: Tensor, kind: str = "vanilla") -> Tensor:
     """Discriminator loss from logits ``C(x_real)``, ``C(x_fake)``.
 
-    ``vanilla``: ``-log D(real) - log(1 - D(fake))`` with ``D = sigmoid(C)`` (Goodfellow 2014).
-    ``ragan`` (relativistic average, Jolicoeur-Martineau 2018; ESRGAN):
-    ``-log D_Ra(real, fake) - log(1 - D_Ra(fake, real))``, ``D_Ra(a, b) = sigmoid(C(a) - mean C(b))``.
+    ``vanilla``: ``-log D(real) - log(1 - D(fake))`` with ``D = sigmoid(C)`` (Goodfellow 2014;
+    SRGAN), each term a mean over the logits.
+    ``ragan`` (relativistic average, Jolicoeur-Martineau 2018; ESRGAN, Wang et al. 2018):
+    ``(-log D_Ra(real, fake) - log(1 - D_Ra(fake, real))) / 2`` with
+    ``D_Ra(a, b) = sigmoid(C(a) - mean C(b))``: the two terms are averaged, as the ESRGAN
+    authors' code and BasicSR's ``ESRGANModel`` do.
     """
     _check_kind(kind)
     bce = F.binary_cross_entropy_with_logits
     if kind == "vanilla":
         return bce(real_logits, torch.ones_like(real_logits)) + bce(fake_logits, torch.zeros_like(fake_logits))
     return (bce(real_logits - fake_logits.mean(), torch.ones_like(real_logits))
-            + bce(fake_logits - real_logits.mean(), torch.zeros_like(fake_logits)))
+            + bce(fake_logits - real_logits.mean(), torch.zeros_like(fake_logits))) / 2
+
+
+def discriminator_accuracy(real_logits: Tensor, fake_logits: Tensor, kind: str = "vanilla") -> Tensor:
+    """Fraction of samples the discriminator classifies right, averaged over real and fake
+    (0.5 is chance). ``vanilla``: ``C(real) > 0`` and ``C(fake) < 0``; ``ragan``: a real logit
+    above the mean fake logit and a fake logit below the mean real one. A 0-dim tensor (no sync)."""
+    _check_kind(kind)
+    if kind == "vanilla":
+        right_real, right_fake = real_logits > 0, fake_logits < 0
+    else:
+        right_real, right_fake = real_logits > fake_logits.mean(), fake_logits < real_logits.mean()
+    return (right_real.float().mean() + right_fake.float().mean()) / 2
 
 
 def generator_loss(real_logits: Tensor | None, fake_logits: Tensor, kind: str = "vanilla") -> Tensor:
     """Generator loss. ``vanilla``: non-saturating ``-log D(fake)`` (``real_logits`` unused).
-    ``ragan``: ``-log(1 - D_Ra(real, fake)) - log D_Ra(fake, real)`` (both terms get gradients
-    through the fake logits)."""
+    ``ragan``: ``(-log(1 - D_Ra(real, fake)) - log D_Ra(fake, real)) / 2`` (both terms get
+    gradients through the fake logits; averaged as in ESRGAN/BasicSR)."""
     _check_kind(kind)
     bce = F.binary_cross_entropy_with_logits
     if kind == "vanilla":
@@ -363,7 +378,7 @@ def generator_loss(real_logits: Tensor | None, fake_logits: Tensor, kind: str = 
     if real_logits is None:
         raise ValueError("real_logits is required for kind='ragan'")
     return (bce(real_logits - fake_logits.mean(), torch.zeros_like(real_logits))
-            + bce(fake_logits - real_logits.mean(), torch.ones_like(fake_logits)))
+            + bce(fake_logits - real_logits.mean(), torch.ones_like(fake_logits))) / 2
 
 
 class AdversarialLoss(nn.Module):
@@ -371,7 +386,7 @@ class AdversarialLoss(nn.Module):
 
     ``forward(sr, hr)`` returns the generator loss (the discriminator is not updated);
     ``discriminator_loss(sr, hr)`` returns the discriminator's (``sr`` detached). Alternate
-    the two (see :func:`srtutor.strategies.train_gan`).
+    the two (the engine does: ``srtutor.train.train(..., adversarial=...)``).
     """
 
     def __init__(self, discriminator: nn.Module | None = None, kind: str = "vanilla"):

@@ -1,6 +1,7 @@
 """Learning strategies (survey §3.4.2–3.4.5, §3.5): self-ensemble, network interpolation,
-curriculum schedules, multi-supervision, and a fitting loop for arbitrary losses (content,
-texture, TV, adversarial) that reuses the pieces of :mod:`srtutor.train`.
+curriculum schedules, multi-supervision (:class:`MultiSupervisionLoss`, from
+:mod:`srtutor.losses`), and :func:`fit`, the training engine (:func:`srtutor.train.train`) with
+the defaults of a fine-tuning stage for arbitrary losses (content, texture, TV, adversarial).
 
     >>> import srtutor
     >>> from srtutor.strategies import self_ensemble, interpolate_networks
@@ -11,18 +12,16 @@ texture, TV, adversarial) that reuses the pieces of :mod:`srtutor.train`.
 from __future__ import annotations
 
 import copy
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import torch
 import torch.nn as nn
 
-from srtutor import get_device
 from srtutor._checks import check_positive_int, check_tensor
 from srtutor.losses import MultiSupervisionLoss
-from srtutor.models.inference import _net, forward_sr, in_channels, prepare_input, to_model_channels, upscale
-from srtutor.train import _batches, make_scheduler
+from srtutor.models.inference import upscale
+from srtutor.train import History
 from srtutor.train import train as _train
 
 Tensor = torch.Tensor
@@ -204,96 +203,32 @@ def curriculum_train(model: nn.Module, make_data: Callable[[Any], Any], schedule
     return hist
 
 
-# ----------------------------------------------------------------------------- fitting loop
-@dataclass
-class FitHistory:
-    """What :func:`fit` records every ``log_every`` steps: the step, the mean loss and, for a
-    :class:`srtutor.losses.CombinedLoss`, the mean of each term (``terms[name]``), plus the
-    discriminator loss when adversarial."""
-
-    step: list[int] = field(default_factory=list)
-    loss: list[float] = field(default_factory=list)
-    terms: dict[str, list[float]] = field(default_factory=dict)
-    d_loss: list[float] = field(default_factory=list)
-    seconds: float = 0.0
+# ----------------------------------------------------------------------------- fitting
+#: what :func:`fit` returns: the engine's :class:`srtutor.train.History` (``step``, ``loss``,
+#: ``terms`` of a CombinedLoss, ``d_loss``/``d_acc`` when adversarial, ``seconds``).
+FitHistory = History
 
 
 def fit(model: nn.Module, data: Any, *, steps: int, loss: Callable[[Any, Tensor], Tensor], lr: float = 1e-4,
         batch_size: int = 16, scale: float | None = None, outputs: str = "final",
         adversarial: nn.Module | None = None, d_lr: float | None = None, schedule: str = "constant",
-        device: Any = "auto", seed: int = 0, log_every: int = 10, grad_clip: float | None = None) -> FitHistory:
-    """Optimise ``model`` with any loss callable — the loop for content/texture/TV/GAN losses.
+        device: Any = "auto", seed: int = 0, log_every: int = 10, grad_clip: float | None = None,
+        **train_kwargs: Any) -> History:
+    """Optimise ``model`` with any loss callable — content/texture/TV/GAN losses (SRGAN, ESRGAN).
 
-    :func:`srtutor.train.train` covers pixel losses; this loop takes ``loss(sr, hr)`` as any
-    callable (a :class:`srtutor.losses.CombinedLoss` logs its terms), supports
-    multi-supervision (``outputs="all"`` calls ``model.forward_all`` and hands the list of
-    predictions to the loss, e.g. :class:`MultiSupervisionLoss`), and, given an
-    ``adversarial`` :class:`srtutor.losses.AdversarialLoss` (also a term of ``loss``),
-    alternates generator and discriminator Adam steps (SRGAN/ESRGAN training).
-    Batches, channel handling and pre-upsampling come from :mod:`srtutor.train`.
-    ``loss`` (when an ``nn.Module``, with any feature network it holds) and ``adversarial``
-    are moved to ``device``. Returns a :class:`FitHistory`.
+    A call of the training engine, :func:`srtutor.train.train`, with the defaults of a
+    fine-tuning stage (Adam ``lr = 1e-4``, constant rate, no progress bar, a record every 10
+    steps): ``loss(sr, hr)`` any callable (a :class:`srtutor.losses.CombinedLoss` logs its
+    terms); ``outputs="all"`` hands the list of intermediate predictions to the loss (e.g.
+    :class:`srtutor.losses.MultiSupervisionLoss`; models with ``forward_all`` or a pyramid); an
+    ``adversarial`` :class:`srtutor.losses.AdversarialLoss` (also a term of ``loss``) has its
+    discriminator trained after every generator step (``d_lr``). Other keyword arguments go to
+    :func:`srtutor.train.train` (``amp``, ``callbacks``, ``checkpoint`` ...). Returns its
+    :class:`srtutor.train.History`.
     """
-    check_positive_int(steps, "steps")
     if not callable(loss):
         raise TypeError(f"loss must be callable (sr, hr) -> Tensor, got {type(loss).__name__}")
-    if outputs not in ("final", "all"):
-        raise ValueError(f"outputs must be 'final' or 'all', got {outputs!r}")
-    if outputs == "all" and not hasattr(_net(model), "forward_all"):
-        raise ValueError(f"outputs='all' needs a model with forward_all(); {type(model).__name__} has none")
-    scale = getattr(model, "scale", None) if scale is None else scale
-    if scale is None:
-        raise ValueError("scale must be given for a model without a .scale attribute")
-    dev = get_device(device)
-    model.to(dev)
-    if isinstance(loss, nn.Module):
-        loss.to(dev)
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
-    sched = make_scheduler(opt, schedule, steps)
-    d_opt = None
-    if adversarial is not None:
-        adversarial.to(dev)
-        d_opt = torch.optim.Adam(adversarial.discriminator.parameters(), lr=d_lr or lr, betas=(0.9, 0.999))
-    batches = _batches(data, batch_size, 1, 0, seed, 0)
-    channels = in_channels(model)
-    hist = FitHistory()
-    acc: dict[str, float] = {}
-    n_acc, d_acc = 0, 0.0
-    t0 = time.perf_counter()
-    model.train()
-    for step in range(1, steps + 1):
-        lr_b, hr_b = next(batches)[:2]
-        lr_b, hr_b = lr_b.to(dev), to_model_channels(hr_b.to(dev), channels)
-        x = prepare_input(model, lr_b, scale, tuple(hr_b.shape[-2:]))
-        sr = model.forward_all(x) if outputs == "all" else forward_sr(model, x, scale, tuple(hr_b.shape[-2:]))
-        value = loss(sr, hr_b)
-        opt.zero_grad(set_to_none=True)
-        value.backward()
-        if grad_clip is not None:
-            nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
-        opt.step()
-        sched.step()
-        if adversarial is not None:
-            fake = sr[-1] if isinstance(sr, (list, tuple)) else sr
-            d_value = adversarial.discriminator_loss(fake.detach(), hr_b)
-            d_opt.zero_grad(set_to_none=True)
-            d_value.backward()
-            d_opt.step()
-            d_acc += float(d_value.detach())
-        acc["loss"] = acc.get("loss", 0.0) + float(value.detach())
-        for k, v in getattr(loss, "last", {}).items():
-            if k != "total":
-                acc[k] = acc.get(k, 0.0) + v
-        n_acc += 1
-        if step % log_every == 0 or step == steps:
-            hist.step.append(step)
-            hist.loss.append(acc.pop("loss") / n_acc)
-            for k, v in acc.items():
-                hist.terms.setdefault(k, []).append(v / n_acc)
-            if adversarial is not None:
-                hist.d_loss.append(d_acc / n_acc)
-            acc, n_acc, d_acc = {}, 0, 0.0
-    model.eval()
-    hist.seconds = time.perf_counter() - t0
-    return hist
-
+    train_kwargs.setdefault("progress", False)
+    return _train(model, data, steps=steps, loss=loss, lr=lr, batch_size=batch_size, scale=scale, outputs=outputs,
+                  adversarial=adversarial, d_lr=d_lr, schedule=schedule, device=device, seed=seed,
+                  log_every=log_every, grad_clip=grad_clip, **train_kwargs)

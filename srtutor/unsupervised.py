@@ -36,6 +36,7 @@ from srtutor.degradation import blur, downsample, gaussian_kernel
 from srtutor.metrics import psnr
 from srtutor.resize import imresize
 from srtutor.strategies import self_ensemble
+from srtutor.train import Callback, train
 
 Tensor = torch.Tensor
 
@@ -155,18 +156,11 @@ def zssr(lr: Tensor, scale: int, *, steps: int = 300, kernel: Optional[Tensor] =
     g = torch.Generator().manual_seed(int(seed))
     torch.manual_seed(int(seed))
     net = ZSSRNet(lr.shape[0], features, depth, s).to(dev)
-    opt = torch.optim.Adam(net.parameters(), lr=lr_rate)
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, steps, eta_min=lr_rate * 0.02)
     k = None if kernel is None else kernel.to(torch.float32)
     lr_cpu = lr.detach().float().cpu()
-    for _ in range(steps):
-        x, y = zssr_pairs(lr_cpu, s, batch, patch, kernel=k, generator=g)
-        loss = (net(x.to(dev)) - y.to(dev)).abs().mean()
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        sched.step()
-    net.eval()
+    pairs = (zssr_pairs(lr_cpu, s, batch, patch, kernel=k, generator=g) for _ in iter(int, 1))  # endless
+    train(net, pairs, steps=steps, lr=lr_rate, loss="l1", schedule="cosine", min_lr_ratio=0.02, device=None,
+          log_every=steps, progress=False, forward=lambda m, b: (m(b[0]), b[1]))
     up = _upsample_to(lr.float().to(dev)[None], (lr.shape[-2] * s, lr.shape[-1] * s))
 
     with torch.no_grad():
@@ -223,6 +217,28 @@ class DIPResult(dict):
     __getattr__ = dict.__getitem__
 
 
+class _DIPRecorder(Callback):
+    """Record the LR-consistency loss and (with ``hr``) the PSNR of the output every ``every``
+    steps, keeping the best image (an oracle early stop)."""
+
+    def __init__(self, res: "DIPResult", every: int, hr: Optional[Tensor]):
+        self.res, self.every, self.hr = res, every, hr
+
+    def on_step_end(self, state) -> None:
+        it = state.step
+        if it % self.every and it != state.steps:
+            return
+        self.res["iters"].append(it)
+        self.res["loss"].append(float(state.loss))
+        if self.hr is not None:
+            with torch.no_grad():
+                o = state.pred.detach()[0].clamp(0, 1)
+                p = float(psnr(o, self.hr.to(o)))
+            self.res["psnr"].append(p)
+            if p > self.res["best_psnr"]:
+                self.res["best_psnr"], self.res["best_iter"], self.res["best"] = p, it, o.cpu()
+
+
 def deep_image_prior(lr: Tensor, scale: int, *, steps: int = 400, hr: Optional[Tensor] = None,
                      record_every: int = 10, lr_rate: float = 0.01, input_noise: float = 1 / 30,
                      in_channels: int = 16, features: int = 32, levels: int = 3, seed: int = 0,
@@ -262,25 +278,16 @@ def deep_image_prior(lr: Tensor, scale: int, *, steps: int = 400, hr: Optional[T
     net = Hourglass(in_channels, c, features, levels).to(dev)
     z = (torch.rand(1, in_channels, H, W, generator=g) * 0.1).to(dev)
     y = lr.float().to(dev)[None]
-    opt = torch.optim.Adam(net.parameters(), lr=lr_rate)
     res = DIPResult(iters=[], psnr=[], loss=[], best=None, best_iter=-1, best_psnr=float("-inf"), final=None)
-    for it in range(1, steps + 1):
-        zi = z + input_noise * torch.randn(z.shape, generator=g).to(dev) if input_noise else z
-        out = net(zi)
-        loss = F.mse_loss(imresize(out, scale=1 / s), y)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        if it % record_every == 0 or it == steps:
-            res["iters"].append(it)
-            res["loss"].append(float(loss.detach()))
-            if hr is not None:
-                with torch.no_grad():
-                    o = out.detach()[0].clamp(0, 1)
-                    p = float(psnr(o, hr.to(o)))
-                res["psnr"].append(p)
-                if p > res["best_psnr"]:
-                    res["best_psnr"], res["best_iter"], res["best"] = p, it, o.cpu()
+
+    def inputs():  # z jittered by fresh noise at every step
+        while True:
+            yield z + input_noise * torch.randn(z.shape, generator=g).to(dev) if input_noise else z
+
+    train(net, inputs(), steps=steps, lr=lr_rate, schedule="constant", device=None, log_every=steps,
+          progress=False, forward=lambda m, zi: (m(zi), y),
+          loss=lambda out, target: F.mse_loss(imresize(out, scale=1 / s), target),
+          callbacks=[_DIPRecorder(res, record_every, hr)])
     with torch.no_grad():
         net.eval()
         res["final"] = net(z)[0].clamp(0, 1).cpu()

@@ -127,17 +127,27 @@ def test_adversarial_losses_hand_computed():
     log2 = math.log(2)
     assert L.discriminator_loss(z, z, "vanilla").item() == pytest.approx(2 * log2)
     assert L.generator_loss(None, z, "vanilla").item() == pytest.approx(log2)
-    assert L.discriminator_loss(z, z, "ragan").item() == pytest.approx(2 * log2)
-    assert L.generator_loss(z, z, "ragan").item() == pytest.approx(2 * log2)
+    # RaGAN averages its two terms (ESRGAN / BasicSR's ESRGANModel): log 2 at the start
+    assert L.discriminator_loss(z, z, "ragan").item() == pytest.approx(log2)
+    assert L.generator_loss(z, z, "ragan").item() == pytest.approx(log2)
     real, fake = torch.tensor([2.0, 0.0]), torch.tensor([1.0, -1.0])
     # RaGAN: C(real) - mean C(fake) = [2, 0]; C(fake) - mean C(real) = [0, -2]
     sp = lambda t: math.log1p(math.exp(t))  # noqa: E731  softplus: -log sigmoid(-t)
-    expect_d = (sp(-2) + sp(0)) / 2 + (sp(0) + sp(-2)) / 2
+    expect_d = ((sp(-2) + sp(0)) / 2 + (sp(0) + sp(-2)) / 2) / 2
     assert L.discriminator_loss(real, fake, "ragan").item() == pytest.approx(expect_d)
-    expect_g = (sp(2) + sp(0)) / 2 + (sp(0) + sp(2)) / 2
+    expect_g = ((sp(2) + sp(0)) / 2 + (sp(0) + sp(2)) / 2) / 2
     assert L.generator_loss(real, fake, "ragan").item() == pytest.approx(expect_g)
     with pytest.raises(ValueError, match="kind"):
         L.discriminator_loss(z, z, "wgan")
+
+
+def test_discriminator_accuracy_hand_values():
+    real, fake = torch.tensor([2.0, -1.0]), torch.tensor([-3.0, 1.0])
+    # vanilla: real right where > 0 (1 of 2), fake right where < 0 (1 of 2)
+    assert L.discriminator_accuracy(real, fake, "vanilla").item() == pytest.approx(0.5)
+    # ragan: mean fake -1, mean real 0.5: real > -1 -> [T, F]; fake < 0.5 -> [T, F]
+    assert L.discriminator_accuracy(real, fake, "ragan").item() == pytest.approx(0.5)
+    assert L.discriminator_accuracy(torch.ones(3), -torch.ones(3), "vanilla").item() == 1.0
 
 
 @pytest.mark.parametrize("kind", ["vanilla", "ragan"])

@@ -16,6 +16,7 @@ import torch.nn.functional as F
 
 from srtutor._checks import as_batch, check_image, check_positive_int, check_same_shape, check_scale, check_tensor
 from srtutor.resize import imresize
+from srtutor.train import train
 
 Tensor = torch.Tensor
 
@@ -283,32 +284,26 @@ def depth_sr_batch(n: int, size: int, scale: int, *, seed: int = 0, **sensor) ->
 
 def train_guided_depth(net: "GuidedDepthNet", batch: dict[str, Tensor], *, steps: int = 200, patch: int = 48,
                        batch_size: int = 8, lr: float = 1e-3, seed: int = 0) -> list[float]:
-    """Train a :class:`GuidedDepthNet` on random aligned crops of a :func:`depth_sr_batch` (L1, Adam,
-    cosine schedule). Returns the loss of every step."""
+    """Train a :class:`GuidedDepthNet` on random aligned crops of a :func:`depth_sr_batch` with the
+    training engine (:func:`srtutor.train.train`: L1, Adam, cosine schedule to 2 % of ``lr``, on the
+    network's device). Returns the loss of every step."""
+    check_positive_int(steps, "steps")
+    hist = train(net, _depth_crops(batch, patch, batch_size, seed), steps=steps, lr=lr, loss="l1",
+                 schedule="cosine", min_lr_ratio=0.02, device=None, log_every=1, progress=False,
+                 forward=lambda m, b: (m(b["up"], b["rgb"] if m.guided else None), b["depth"]))
+    return hist.loss
+
+
+def _depth_crops(batch: dict[str, Tensor], patch: int, batch_size: int, seed: int):
+    """Endless random aligned crops ``{"up", "rgb", "depth"}`` of a :func:`depth_sr_batch`."""
     g = torch.Generator().manual_seed(int(seed))
-    opt = torch.optim.Adam(net.parameters(), lr=lr)
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, steps, eta_min=lr * 0.02)
-    dev = next(net.parameters()).device
     n, _, H, W = batch["depth"].shape
-    losses = []
-    net.train()
-    for _ in range(check_positive_int(steps, "steps")):
+    while True:
         idx = torch.randint(n, (batch_size,), generator=g)
         ys = torch.randint(0, H - patch + 1, (batch_size,), generator=g)
         xs = torch.randint(0, W - patch + 1, (batch_size,), generator=g)
-
-        def crop(t: Tensor) -> Tensor:
-            return torch.stack([t[i, :, y:y + patch, x:x + patch] for i, y, x in zip(idx, ys, xs)]).to(dev)
-
-        pred = net(crop(batch["up"]), crop(batch["rgb"]) if net.guided else None)
-        loss = (pred - crop(batch["depth"])).abs().mean()
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        sched.step()
-        losses.append(float(loss.detach()))
-    net.eval()
-    return losses
+        yield {k: torch.stack([batch[k][i, :, y:y + patch, x:x + patch] for i, y, x in zip(idx, ys, xs)])
+               for k in ("up", "rgb", "depth")}
 
 
 def depth_rmse(pred: Tensor, target: Tensor, *, crop_border: int = 0) -> Tensor:

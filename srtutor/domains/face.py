@@ -13,6 +13,7 @@ import torch.nn as nn
 
 from srtutor._checks import as_batch, check_image, check_positive_int, check_same_shape
 from srtutor.color import rgb_to_ycbcr
+from srtutor.train import train
 
 Tensor = torch.Tensor
 
@@ -84,27 +85,21 @@ def train_weighted_sr(net: nn.Module, inp: Tensor, target: Tensor, weight: Optio
     budget.
     """
     check_same_shape(inp, target, "inp", "target")
-    g = torch.Generator().manual_seed(int(seed))
+    check_positive_int(steps, "steps")
     torch.manual_seed(int(seed))
-    opt = torch.optim.Adam(net.parameters(), lr=lr)
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, steps, eta_min=lr * 0.02)
-    dev = next(net.parameters()).device
     w_full = torch.ones_like(target[:1]) if weight is None else weight.to(target)
+    hist = train(net, _crops(inp, target, w_full, patch, batch_size, seed), steps=steps, lr=lr,
+                 loss=lambda pred, t: weighted_l1_loss(pred, t[0], t[1]), schedule="cosine", min_lr_ratio=0.02,
+                 device=None, log_every=1, progress=False, forward=lambda m, b: (m(b[0]), (b[1], b[2])))
+    return hist.loss
+
+
+def _crops(inp: Tensor, target: Tensor, weight: Tensor, patch: int, batch_size: int, seed: int):
+    """Endless random aligned crops ``(inp, target, weight)`` of one image."""
+    g = torch.Generator().manual_seed(int(seed))
     H, W = target.shape[-2:]
-    losses = []
-    net.train()
-    for _ in range(check_positive_int(steps, "steps")):
+    while True:
         ys = torch.randint(0, H - patch + 1, (batch_size,), generator=g)
         xs = torch.randint(0, W - patch + 1, (batch_size,), generator=g)
-
-        def crop(t: Tensor) -> Tensor:
-            return torch.stack([t[:, y:y + patch, x:x + patch] for y, x in zip(ys, xs)]).to(dev)
-
-        loss = weighted_l1_loss(net(crop(inp)), crop(target), crop(w_full))
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        sched.step()
-        losses.append(float(loss.detach()))
-    net.eval()
-    return losses
+        yield tuple(torch.stack([t[:, y:y + patch, x:x + patch] for y, x in zip(ys, xs)])
+                    for t in (inp, target, weight))
