@@ -105,8 +105,9 @@ if start >= 0:
     except json.JSONDecodeError:
         summary = None
 if summary:
-    steps["train"].update({k: summary.get(k) for k in ("steps", "seconds", "images_per_second", "world_size",
-                                                       "final_loss", "dataset", "psnr", "ssim", "bicubic_psnr")})
+    steps["train"].update({k: summary.get(k) for k in ("steps", "images_per_second", "world_size", "final_loss",
+                                                       "dataset", "psnr", "ssim", "bicubic_psnr")})
+    steps["train"]["train_seconds"] = summary.get("seconds")  # training time without start-up and validation
 report = {"date": time.strftime("%Y-%m-%d %H:%M:%S"), "device": device, "tiny": tiny, "chapter": chapter,
           "recipe": recipe, "torch": torch.__version__,
           "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
@@ -122,8 +123,9 @@ lines = [f"# GPU check ({'tiny budgets' if tiny else 'full budgets'}, device {de
          f"| chapter {chapter} | {steps['chapter']['passed']} | {steps['chapter']['seconds']} "
          f"({steps['chapter']['budget']}) | see chapter.log |",
          f"| train {recipe} | {t['passed']} | {t['seconds']} ({t['budget']}) | "
-         + (f"{t.get('steps')} steps, {t.get('images_per_second')} images/s, {t.get('dataset')} PSNR "
-            f"{t.get('psnr')} dB (bicubic {t.get('bicubic_psnr')})" if summary else "no summary") + " |"]
+         + (f"{t.get('steps')} steps in {t.get('train_seconds')} s, {t.get('images_per_second')} images/s, "
+            f"{t.get('dataset')} PSNR {t.get('psnr') or float('nan'):.2f} dB (bicubic "
+            f"{t.get('bicubic_psnr') or float('nan'):.2f})" if summary else "no summary") + " |"]
 (out / "report.md").write_text("\n".join(lines) + "\n")
 print("\n".join(lines))
 sys.exit(0 if report["passed"] else 1)
