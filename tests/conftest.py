@@ -6,7 +6,7 @@
     pytest --dtype float32,float64
 
 A test that takes the ``device`` fixture runs once per selected device; one that takes ``dtype``
-once per selected dtype (default ``float32,float64``). ``amp_dtype`` is the autocast dtype of the
+once per selected dtype (default ``float32,float64``), unless it parametrizes that name itself. ``amp_dtype`` is the autocast dtype of the
 device (bfloat16 on the CPU, float16 on CUDA).
 """
 
@@ -31,10 +31,20 @@ def _devices(opt: str) -> list[str]:
     return [d.strip() for d in opt.split(",") if d.strip()]
 
 
+def _parametrized_by_test(metafunc: pytest.Metafunc, name: str) -> bool:
+    """True when the test parametrizes ``name`` itself (its own values win over the matrix)."""
+    for mark in metafunc.definition.iter_markers("parametrize"):
+        names = mark.args[0]
+        names = [n.strip() for n in names.split(",")] if isinstance(names, str) else list(names)
+        if name in names:
+            return True
+    return False
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "device" in metafunc.fixturenames:
+    if "device" in metafunc.fixturenames and not _parametrized_by_test(metafunc, "device"):
         metafunc.parametrize("device", _devices(metafunc.config.getoption("--device")), indirect=True)
-    if "dtype" in metafunc.fixturenames:
+    if "dtype" in metafunc.fixturenames and not _parametrized_by_test(metafunc, "dtype"):
         names = [d.strip() for d in metafunc.config.getoption("--dtype").split(",") if d.strip()]
         unknown = [n for n in names if n not in _DTYPES]
         if unknown:
