@@ -71,6 +71,7 @@ def main(argv=None) -> int:
     images = data.load_training_images()
     ds = data.PairedPatchDataset(images, scale=recipe.scale, patch_size=recipe.patch,
                                  length=steps * recipe.batch, seed=seed)
+    Path(args.out).mkdir(parents=True, exist_ok=True)  # --out is a folder: made here
     out = Path(args.out) / f"{recipe.name}.pt"
     meta = {"name": recipe.model, "kwargs": recipe.kwargs, "recipe": recipe.as_dict(),
             "steps_run": steps + sum(st["steps"] or 0 for st in stages), "train_images": len(images), "init": init}
