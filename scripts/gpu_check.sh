@@ -49,12 +49,14 @@ if [ "$TINY" = 1 ]; then
   TESTS=(tests/test_device_matrix.py -k "engine or imresize")
   CHAPTER_MODE=(--smoke --device cpu)
   AMP=bf16; STEPS=20000; WORKERS=0; BATCH=4; PATCH=12; RECIPE="${RECIPE:-espcn-x2}"
+  EXTRA=(--channels-last)
 else
   TEST_BUDGET=130; CHAPTER_BUDGET=110; TRAIN_SECONDS=180; TRAIN_BUDGET=230
   TESTS=(tests)
   CHAPTER_MODE=(--quick 0 --device "$DEVICE")
   # HR patches of 64 (T91's smallest image is 78 px wide), batch 64 to keep the GPU busy
   AMP=fp16; STEPS=300000; WORKERS=8; BATCH=64; PATCH=32; RECIPE="${RECIPE:-edsr-baseline-x2}"
+  EXTRA=(--channels-last)
 fi
 
 # benchmark images (Set5) and training images: $SRTUTOR_DATA, else the shared data folder
@@ -80,7 +82,7 @@ VAL=()
 if [ -n "$DATA" ]; then VAL=(--val Set5 --val-dir "$DATA"); fi
 run_step train "$TRAIN_BUDGET" "$PY" -m srtutor train --recipe "$RECIPE" --steps "$STEPS" --batch "$BATCH" \
   --patch "$PATCH" --time-limit "$TRAIN_SECONDS" --amp "$AMP" --device "$DEVICE" --workers "$WORKERS" \
-  --log-every 50 --no-progress --out "$REPORT_DIR/train.pt" "${VAL[@]}"
+  --log-every 50 --no-progress --out "$REPORT_DIR/train.pt" "${EXTRA[@]}" "${VAL[@]}"
 
 "$PY" - "$REPORT_DIR" "$DEVICE" "$TINY" "$CHAPTER" "$RECIPE" <<'EOF'
 import json, re, sys, time

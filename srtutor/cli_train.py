@@ -81,6 +81,7 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--time-limit", type=float, default=None, metavar="SECONDS",
                    help="stop after this much training time (that step is the last; for throughput checks)")
     p.add_argument("--workers", type=int, default=0, help="DataLoader worker processes (0: load in the main process)")
+    p.add_argument("--channels-last", action="store_true", help="channels-last (NHWC) weights and batches (CUDA)")
     p.add_argument("--device", default="auto")
     p.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (CPU)")
     p.add_argument("--log-every", type=int, default=None, help="record the mean loss every N steps (100)")
@@ -210,7 +211,8 @@ def run(args: argparse.Namespace) -> int:
                      amp_dtype=amp_dtype, checkpoint=args.out, checkpoint_meta=meta,
                      checkpoint_every=args.checkpoint_every, log_every=args.log_every, progress=not args.no_progress,
                      callbacks=[JsonLogger()] if args.no_progress else [], seed=args.seed, resume=args.resume,
-                     time_limit=args.time_limit, num_workers=args.workers, **args.train_extra)
+                     time_limit=args.time_limit, num_workers=args.workers, channels_last=args.channels_last,
+                     **args.train_extra)
     except NonFiniteLossError as exc:
         return _error(f"training diverged at step {exc.step}: the loss is not finite (NaN or inf); lower --lr "
                       f"(now {args.lr:g}); no checkpoint of the diverged network was written")

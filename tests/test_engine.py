@@ -104,10 +104,12 @@ def test_bf16_autocast_on_cpu_trains():
 def test_channels_last_training_matches_contiguous():
     ds = PairedPatchDataset(_images(), scale=2, patch_size=8, length=64)
     out = []
-    for fmt in (torch.contiguous_format, torch.channels_last):
+    for cl in (False, True):
         torch.manual_seed(0)
-        net = models.create("edsr-baseline", scale=2, n_resblocks=1, features=8).to(memory_format=fmt)
-        hist = train(net, ds, steps=4, lr=1e-3, batch_size=4, log_every=2, device="cpu", progress=False)
+        net = models.create("edsr-baseline", scale=2, n_resblocks=1, features=8)
+        hist = train(net, ds, steps=4, lr=1e-3, batch_size=4, log_every=2, device="cpu", progress=False,
+                     channels_last=cl)
+        assert net.head.weight.is_contiguous(memory_format=torch.channels_last) == cl
         out.append((hist.loss, [p.detach().clone() for p in net.parameters()]))
     assert out[0][0] == pytest.approx(out[1][0], rel=1e-4)
     for a, b in zip(out[0][1], out[1][1]):

@@ -214,6 +214,7 @@ class TrainState:
         self.history, self.pick = history, pick
         self.adversarial, self.d_net, self.d_optimizer, self.d_scaler = adversarial, d_net, d_optimizer, d_scaler
         self.step = 0
+        self.channels_last = False  # inputs in the channels-last memory format
         # sums since the last log record (on the device; float64 so that the means match a host-side sum)
         self.acc_loss = torch.zeros((), dtype=torch.float64, device=device)
         self.acc_d = torch.zeros((), dtype=torch.float64, device=device)
@@ -305,6 +306,8 @@ def _sr_forward(state: TrainState, batch: Any, scales: Optional[Sequence[float]]
     lr_b = lr_for_scale(hr_b, r) if scales is not None else lr_b.to(state.device, non_blocking=True)
     hr_b = to_model_channels(hr_b, channels)
     x = prepare_input(state.net, lr_b, r, tuple(hr_b.shape[-2:]))
+    if state.channels_last:
+        x = x.contiguous(memory_format=torch.channels_last)
     with state.autocast():
         if outputs == "all":
             if hasattr(_net(state.net), "pyramid"):
@@ -380,6 +383,7 @@ def train(
     callbacks: Sequence[Callback] = (),
     resume: Optional[Any] = None,
     time_limit: Optional[float] = None,
+    channels_last: bool = False,
 ) -> History:
     """Train ``model`` for ``steps`` Adam steps (the module docstring lists what it covers).
 
@@ -430,6 +434,8 @@ def train(
         time_limit: stop after this many seconds of training (checked at log steps, agreed by
             all DDP ranks): that step becomes the last one (final validation and checkpoint).
             The schedule keeps its ``steps``. For throughput checks on a fixed budget.
+        channels_last: keep the model's weights and the input batches in the channels-last
+            memory format (NHWC), which tensor cores prefer for convolutions on CUDA.
 
     Returns:
         :class:`History` (also in every checkpoint's ``meta["history"]``).
@@ -487,6 +493,8 @@ def train(
     amp_dt = _amp(dev, amp, amp_dtype)
     fp16 = amp_dt == torch.float16
     model.to(dev)
+    if channels_last:
+        model.to(memory_format=torch.channels_last)
     if ckpt is not None:
         _net(model).load_state_dict(ckpt["state_dict"])
     if isinstance(loss_fn, nn.Module):
@@ -505,6 +513,7 @@ def train(
                        scheduler=sched, scaler=torch.amp.GradScaler("cuda", enabled=fp16), amp_dtype=amp_dt,
                        history=History(world_size=world), pick=torch.Generator().manual_seed(seed),
                        adversarial=adversarial, d_net=d_net, d_optimizer=d_opt, d_scaler=d_scaler)
+    state.channels_last = bool(channels_last)
     if ckpt is not None:
         state.load_training_state(ckpt["training"])
         if state.step >= steps:
