@@ -18,6 +18,7 @@ A notebook writes::
     MODE = srtutor.book.Mode(quick=QUICK, smoke=SMOKE)
     QUICK = MODE.quick                         # False in smoke mode: full data and shapes
     STEPS = MODE.steps(quick=300, full=20000)  # 300, 20000, or SMOKE_STEPS
+    STEPS = MODE.cap(STEPS)                    # a budget chosen elsewhere, cut in smoke mode
 
 This module is base layer: it imports nothing from :mod:`srtutor`.
 """
@@ -62,3 +63,7 @@ class Mode:
         if self.smoke:
             return min(full, SMOKE_STEPS)
         return quick if self.quick else full
+
+    def cap(self, steps: int) -> int:
+        """``steps`` unchanged, or at most :data:`SMOKE_STEPS` in smoke mode."""
+        return self.steps(steps, steps)

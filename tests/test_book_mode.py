@@ -12,6 +12,8 @@ def test_modes_and_steps():
     assert smoke.name == "smoke" and smoke.quick is False  # smoke runs the full mode's data and shapes
     assert smoke.steps(300, 20000) == SMOKE_STEPS
     assert Mode(quick=False, smoke=True).steps(50, 2) == 2  # never more than the full budget
+    assert Mode(quick=True).cap(150) == 150 and Mode(quick=False).cap(150) == 150
+    assert smoke.cap(150) == SMOKE_STEPS and smoke.cap(1) == 1
 
 
 @pytest.mark.parametrize("bad", [0, -1, 2.5, True, "10"])
