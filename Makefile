@@ -30,7 +30,7 @@ test: $(STAMP)
 book: $(STAMP)
 	$(PY) scripts/build_book.py --quick $(QUICK) --device $(DEVICE) --jobs $(JOBS)
 
-# every notebook with the full mode's data, shapes, models and code paths but 3 training steps
+# every notebook with the full mode's data, shapes, models and code paths but 4 training steps
 # (proves on a CPU that full mode runs; no HTML)
 book-smoke: $(STAMP)
 	$(PY) scripts/build_book.py --smoke --device $(DEVICE) --jobs $(JOBS) --no-html --build-dir _build/smoke

@@ -23,7 +23,7 @@ Usage::
     python scripts/build_book.py                      # quick mode, device auto, 2 jobs
     python scripts/build_book.py --quick 0 --device cuda --jobs 1
     python scripts/build_book.py --only ch02 --only ch04 --no-html
-    python scripts/build_book.py --smoke --device cpu --no-html   # full-mode code paths, 3 steps
+    python scripts/build_book.py --smoke --device cpu --no-html   # full-mode code paths, 4 steps
     python scripts/build_book.py --notebook tests/fixtures/passing.ipynb --no-html --build-dir /tmp/b
 """
 
@@ -285,11 +285,12 @@ def execute_notebook(src: str, dst: str, parameters: dict, cwd: str, env: dict[s
         hb = _Heartbeat(Path(src).stem, n, heartbeat)
         hooks = {"on_cell_execute": hb.start, "on_cell_executed": hb.stop}
     sockets = tempfile.mkdtemp(prefix="srtutor-kernel-")
+    km = _kernel_manager(kernel, sockets)
     try:
         pm.execute_notebook(
             src, dst, parameters=parameters, kernel_name=kernel, cwd=cwd,
             progress_bar=False, log_output=False, start_timeout=120,
-            km=_kernel_manager(kernel, sockets), **hooks,
+            km=km, **hooks,
         )
     except PapermillExecutionError as exc:
         idx = _source_cell_index(Path(src), exc.source)
@@ -301,9 +302,15 @@ def execute_notebook(src: str, dst: str, parameters: dict, cwd: str, env: dict[s
     except Exception as exc:  # kernel died, bad notebook file, ...
         rec.update(status="failed", error=f"{type(exc).__name__}: {exc}")
     finally:
-        shutil.rmtree(sockets, ignore_errors=True)
         if heartbeat > 0:
             hb.stop()
+        try:  # a kernel manager passed to nbclient is ours to shut down
+            if km.has_kernel:
+                km.shutdown_kernel(now=True)
+        except Exception:  # pragma: no cover - best effort: never hide the notebook's own result
+            pass
+        shutil.rmtree(sockets, ignore_errors=True)
+    rec["kernel_alive_after"] = bool(km.has_kernel and km.is_alive())
     if claims_file:
         rec["claims"], rec["failed_claims"] = check_claims(Path(claims_file))
     rec["seconds"] = round(time.perf_counter() - t0, 2)

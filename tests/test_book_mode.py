@@ -22,3 +22,16 @@ def test_steps_must_be_positive_ints(bad):
         Mode().steps(bad, 10)
     with pytest.raises(ValueError):
         Mode().steps(10, bad)
+
+
+def test_images_keeps_the_smallest_in_smoke_mode():
+    import torch
+
+    ims = {"big": torch.zeros(3, 64, 64), "small": torch.zeros(3, 8, 16), "mid": torch.zeros(3, 32, 32)}
+    assert Mode(quick=True).images(ims) is ims and Mode(quick=False).images(ims) is ims
+    smoke = Mode(smoke=True)
+    assert list(smoke.images(ims)) == ["small"]
+    assert list(smoke.images(ims, n=2)) == [k for k in ims if k in ("small", "mid")]  # original order
+    assert smoke.images(ims)["small"].shape == (3, 8, 16)  # full size
+    with pytest.raises(TypeError):
+        smoke.images([torch.zeros(3, 4, 4)])

@@ -73,6 +73,8 @@ def test_passing_notebook_parameters_env_and_timings(fixture_run):
     assert f"cwd={out / 'executed' / 'tests' / 'fixtures'}" in text
     # its claims were recorded and hold
     assert ok["claims"] == 1 and ok["failed_claims"] == []
+    # every kernel was shut down (papermill does not when it is given the kernel manager)
+    assert not any(r.get("kernel_alive_after") for r in report["notebooks"])
 
 
 def test_failed_lesson_claim_fails_the_build_naming_notebook_claim_and_values(fixture_run):
@@ -162,6 +164,7 @@ def test_notebook_committed_clean_with_parameters(path):
     first = next(c for c in nb.cells[3:] if c.cell_type == "code")
     assert "MODE = srtutor.book.Mode(quick=QUICK, smoke=SMOKE)" in first.source, f"{path.name}: no MODE in {first.source[:80]}"
     assert "QUICK = MODE.quick" in first.source
+    assert "hide-input" in first.metadata.get("tags", []), f"{path.name}: the setup cell is not tagged hide-input"
 
 
 @pytest.mark.parametrize("path", _book_notebooks(), ids=lambda p: p.name)
