@@ -12,6 +12,8 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 SCRIPT = REPO / "scripts" / "check_claims_robust.py"
 FIXTURE = REPO / "tests" / "fixtures" / "seeded_claims.ipynb"
+if not SCRIPT.exists():  # e.g. tests run against an installed wheel (scripts/check_wheel.sh)
+    pytest.skip(f"needs the repository's scripts/ (not found under {REPO})", allow_module_level=True)
 
 
 def _module():

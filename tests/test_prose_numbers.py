@@ -32,6 +32,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 BOOK = REPO / "book"
+if not BOOK.is_dir():  # e.g. tests run against an installed wheel (scripts/check_wheel.sh)
+    pytest.skip(f"needs the repository's book/ (not found under {REPO})", allow_module_level=True)
 
 # Chapters whose Markdown still holds typed measured numbers. Phase 2 of issue 11 glues them
 # and removes each chapter from this list; the list must end empty.
