@@ -10,12 +10,15 @@ implements one representative of each so that the book can run them:
   2006; the authors' pixel-domain MATLAB release ``vifp_mscale``): 4 scales, Gaussian windows of
   17, 9, 5, 3 taps (σ = N/5), valid filtering, HVS noise variance σ_n² = 2 on the 0–255 scale.
   ``vif_p(x, x) = 1``; contrast enhancement without clipping gives values above 1.
+* :func:`fsim` — feature similarity FSIM / FSIMc (Zhang, Zhang, Mou, Zhang, IEEE TIP 2011; the
+  authors' ``FeatureSIM.m``): phase congruency (:func:`phase_congruency`, Kovesi's log-Gabor
+  measure, 4 scales × 4 orientations) and Scharr gradient magnitude, compared by similarity maps
+  and pooled with the larger phase congruency as weight. 1 for identical images.
 * :func:`gmsd` — gradient magnitude similarity deviation (Xue, Zhang, Mou, Bovik, IEEE TIP
   2014; the authors' MATLAB ``GMSD.m``): 2×2 average and ×2 decimation, Prewitt gradients
   (zero padding, 'same' size), ``GMS = (2 m_r m_d + T) / (m_r² + m_d² + T)`` with ``T = 170`` on
   the 0–255 scale, score = standard deviation of the GMS map (``std2``, n − 1). 0 for
-  identical images, larger is worse. (FSIM's phase congruency has many free constants; GMSD is
-  the structure/gradient-based metric chosen here because it has a short reference.)
+  identical images, larger is worse.
 * :func:`edge_f_score` and :func:`keypoint_repeatability` — task-based evaluation: Canny edges
   (scikit-image) of the SR image scored against the HR image's edges with a BSDS-style
   one-to-one matching within a tolerance radius (default 0.0075 × the image diagonal, the
@@ -26,12 +29,15 @@ implements one representative of each so that the book can run them:
   panel (with planted outlier raters) for demonstrations.
 
 Images are float tensors in ``[0, 1]``, shape ``(C, H, W)`` or ``(N, C, H, W)``, ``C`` = 1 or
-3. RGB images are reduced to luma ``0.299 R + 0.587 G + 0.114 B`` (full range, MATLAB
-``rgb2gray``/YIQ-Y, what the VIF and GMSD references use); metrics run in ``float64``.
+3. RGB images are reduced to luma ``0.299 R + 0.587 G + 0.114 B`` (full range, YIQ's Y, what the
+VIF, FSIM and GMSD references use); metrics run in ``float64``.
 Argument order is ``(sr, hr)`` = (distorted, reference) everywhere; VIF is not symmetric.
 
-Cross-checks (``tests/test_iqa.py``): VIFp against ``sewar.full_ref.vifp`` and ``piq.vif_p``,
-GMSD against ``piq.gmsd`` when those packages are installed; hand-computed cases always.
+Cross-checks (``tests/test_iqa.py``): VIFp against ``sewar.full_ref.vifp`` (1e-9) and
+``piq.vif_p``, FSIM/FSIMc against ``piq.fsim`` (2e-5: piq's median takes the lower middle value,
+the reference averages the two middle values), GMSD against ``piq.gmsd`` (piq divides by n, the
+reference by n − 1) when those packages are installed; NumPy restatements and hand-computed
+cases always.
 """
 
 from __future__ import annotations
@@ -47,7 +53,7 @@ from srtutor._checks import as_batch, check_image, check_positive_int, check_sam
 
 Tensor = torch.Tensor
 
-__all__ = ["luma", "vif_p", "gmsd", "edge_map", "match_points", "edge_f_score", "keypoint_repeatability",
+__all__ = ["luma", "vif_p", "gmsd", "phase_congruency", "fsim", "edge_map", "match_points", "edge_f_score", "keypoint_repeatability",
            "mos", "zscore_normalize", "bt500_screen", "simulate_panel"]
 
 _DTYPE = torch.float64
@@ -192,6 +198,141 @@ def gmsd(sr: Tensor, hr: Tensor, *, t: float = 170.0, crop_border: int = 0, redu
     mr, md = grad_mag(down(r)), grad_mag(down(d))
     gms = (2 * mr * md + t) / (mr ** 2 + md ** 2 + t)
     return _reduce(gms.flatten(1).std(1, unbiased=True), reduction, was3)
+
+
+# --------------------------------------------------------------------------- FSIM
+def _pc_grid(n: int) -> Tensor:
+    """Kovesi's frequency coordinates along one axis (cycles per pixel, zero in the middle)."""
+    if n % 2:
+        return (torch.arange(n, dtype=_DTYPE) - (n - 1) / 2) / max(n - 1, 1)
+    return (torch.arange(n, dtype=_DTYPE) - n / 2) / n
+
+
+def _log_gabor_bank(h: int, w: int, scales: int, orientations: int, min_wavelength: float, mult: float,
+                    sigma_on_f: float, d_theta_on_sigma: float) -> Tensor:
+    """Frequency responses ``(orientations, scales, h, w)`` (unshifted, DC at ``[0, 0]``) of the
+    log-Gabor filters of phase congruency (Kovesi's ``phasecong2``, as used by FSIM)."""
+    y, x = torch.meshgrid(_pc_grid(h), _pc_grid(w), indexing="ij")
+    radius = torch.sqrt(x ** 2 + y ** 2)
+    theta = torch.atan2(-y, x)
+    lowpass = torch.fft.ifftshift(1.0 / (1.0 + (radius / 0.45) ** 30))  # cutoff 0.45, order 15
+    radius = torch.fft.ifftshift(radius)
+    theta = torch.fft.ifftshift(theta)
+    radius[0, 0] = 1.0
+    gabors = []
+    for s in range(scales):
+        f0 = 1.0 / (min_wavelength * mult ** s)
+        g = torch.exp(-torch.log(radius / f0) ** 2 / (2 * math.log(sigma_on_f) ** 2)) * lowpass
+        g[0, 0] = 0.0
+        gabors.append(g)
+    theta_sigma = math.pi / orientations / d_theta_on_sigma
+    bank = []
+    for o in range(orientations):
+        a = o * math.pi / orientations
+        ds = torch.sin(theta) * math.cos(a) - torch.cos(theta) * math.sin(a)
+        dc = torch.cos(theta) * math.cos(a) + torch.sin(theta) * math.sin(a)
+        spread = torch.exp(-torch.atan2(ds, dc).abs() ** 2 / (2 * theta_sigma ** 2))
+        bank.append(torch.stack([g * spread for g in gabors]))
+    return torch.stack(bank)
+
+
+def _matlab_median(x: Tensor) -> Tensor:
+    """Median over the last dim, averaging the two middle values for even counts (MATLAB)."""
+    v = x.sort(-1).values
+    n = v.shape[-1]
+    return v[..., n // 2] if n % 2 else (v[..., n // 2 - 1] + v[..., n // 2]) / 2
+
+
+def phase_congruency(x: Tensor, *, scales: int = 4, orientations: int = 4, min_wavelength: float = 6.0,
+                     mult: float = 2.0, sigma_on_f: float = 0.55, d_theta_on_sigma: float = 1.2,
+                     k: float = 2.0) -> Tensor:
+    """Phase congruency map ``(N, 1, H, W)`` in [0, 1] of grey images ``(N, 1, H, W)`` (0–255 scale).
+
+    Kovesi's measure as FSIM uses it (``phasecong2`` with the noise threshold divided by 1.7):
+    per orientation, the local energy of the log-Gabor responses summed over scales, minus a
+    noise threshold ``T`` estimated from the median response of the smallest scale (Rayleigh
+    model, ``k`` standard deviations), over the sum of amplitudes; summed over orientations.
+    """
+    n, _, h, w = x.shape
+    bank = _log_gabor_bank(h, w, scales, orientations, min_wavelength, mult, sigma_on_f, d_theta_on_sigma).to(x.device)
+    eo = torch.fft.ifft2(torch.fft.fft2(x[:, 0])[:, None, None] * bank)  # (n, o, s, h, w) complex
+    even, odd, amp = eo.real, eo.imag, eo.abs()
+    sum_e, sum_o = even.sum(2, keepdim=True), odd.sum(2, keepdim=True)
+    energy_x = torch.sqrt(sum_e ** 2 + sum_o ** 2) + 1e-4
+    mean_e, mean_o = sum_e / energy_x, sum_o / energy_x
+    energy = (even * mean_e + odd * mean_o - (even * mean_o - odd * mean_e).abs()).sum(2)  # (n, o, h, w)
+    # noise: Rayleigh model of the smallest scale's response
+    em_n = (bank[:, 0] ** 2).flatten(1).sum(1)  # (o,)
+    median_e2n = _matlab_median((amp[:, :, 0] ** 2).flatten(2))  # (n, o)
+    noise_power = (-median_e2n / math.log(0.5)) / em_n
+    spatial = torch.fft.ifft2(bank).real * math.sqrt(h * w)  # (o, s, h, w)
+    sum_an2 = (spatial ** 2).sum(1).flatten(1).sum(1)
+    sum_ai_aj = sum((spatial[:, i] * spatial[:, j]).flatten(1).sum(1)
+                    for i in range(scales) for j in range(i + 1, scales))
+    tau = torch.sqrt((2 * noise_power * sum_an2 + 4 * noise_power * sum_ai_aj) / 2)
+    threshold = (tau * math.sqrt(math.pi / 2) + k * torch.sqrt((2 - math.pi / 2) * tau ** 2)) / 1.7
+    energy = (energy - threshold[..., None, None]).clamp_min(0)
+    return (energy.sum(1) / amp.sum((1, 2)))[:, None]
+
+
+def fsim(sr: Tensor, hr: Tensor, *, chromatic: bool = False, crop_border: int = 0, reduction: str = "mean") -> Tensor:
+    """Feature similarity index FSIM (and FSIMc) of ``sr`` against ``hr`` (Zhang, Zhang, Mou,
+    Zhang, IEEE TIP 2011; the authors' ``FeatureSIM.m``).
+
+    Luminance (YIQ's Y, 0–255) of both images, averaged and decimated by
+    ``F = max(1, round(min(H, W) / 256))`` first; phase congruency ``PC``
+    (:func:`phase_congruency`) and Scharr gradient magnitude ``GM`` (``[3 0 -3; 10 0 -10;
+    3 0 -3] / 16``, zero padding); similarities ``S_PC = (2 PC_1 PC_2 + T1) / (PC_1² + PC_2² + T1)``
+    (``T1 = 0.85``) and ``S_G`` likewise (``T2 = 160``); FSIM ``= Σ S_PC S_G PC_m / Σ PC_m``
+    with ``PC_m = max(PC_1, PC_2)``. ``chromatic=True`` (RGB only) multiplies by
+    ``(S_I S_Q)^0.03`` of the I and Q channels (``T3 = T4 = 200``): FSIMc.
+
+    Args:
+        sr, hr: ``(C, H, W)`` or ``(N, C, H, W)`` in [0, 1], ``C`` = 1 or 3, at least 8×8.
+        chromatic: compute FSIMc (needs RGB).
+        crop_border, reduction: as in :func:`vif_p`.
+
+    Returns:
+        float64 tensor in (0, 1]; 1 for identical images.
+    """
+    for x, name in ((sr, "sr"), (hr, "hr")):
+        check_image(x, name, channels=(1, 3))
+    check_same_shape(sr, hr, "sr", "hr")
+    if chromatic and sr.shape[-3] != 3:
+        raise ValueError("chromatic=True (FSIMc) needs RGB images; use chromatic=False for grey images")
+    crop = check_positive_int(crop_border, "crop_border", minimum=0)
+    a, was3 = as_batch(sr.to(_DTYPE) * 255.0)
+    b, _ = as_batch(hr.to(_DTYPE) * 255.0)
+    hh, ww = a.shape[-2:]
+    if hh - 2 * crop < 8 or ww - 2 * crop < 8:
+        raise ValueError(f"fsim needs images of at least 8x8 after crop_border={crop}, got {hh}x{ww}")
+    if crop:
+        a, b = a[..., crop:hh - crop, crop:ww - crop], b[..., crop:hh - crop, crop:ww - crop]
+    f = max(1, round(min(a.shape[-2:]) / 256))
+    if f > 1:  # MATLAB: conv2(.., fspecial('average', F), 'same') then (1:F:end)
+        a, b = (F.avg_pool2d(F.pad(x, (f // 2 - (1 - f % 2), f // 2, f // 2 - (1 - f % 2), f // 2)), f, stride=1)
+                [..., ::f, ::f] for x in (a, b))
+    if a.shape[1] == 3:
+        yiq = torch.tensor([[0.299, 0.587, 0.114], [0.596, -0.274, -0.322], [0.211, -0.523, 0.312]],
+                           dtype=_DTYPE, device=a.device)
+        a, b = torch.einsum("kc,nchw->nkhw", yiq, a), torch.einsum("kc,nchw->nkhw", yiq, b)
+    ya, yb = a[:, :1], b[:, :1]
+    pa, pb = phase_congruency(ya), phase_congruency(yb)
+    k = torch.tensor([[3.0, 0.0, -3.0], [10.0, 0.0, -10.0], [3.0, 0.0, -3.0]], dtype=_DTYPE, device=a.device) / 16
+
+    def grad(x: Tensor) -> Tensor:
+        gx = F.conv2d(x, k.view(1, 1, 3, 3), padding=1)
+        gy = F.conv2d(x, k.t().contiguous().view(1, 1, 3, 3), padding=1)
+        return torch.sqrt(gx ** 2 + gy ** 2)
+
+    def sim(u: Tensor, v: Tensor, t: float) -> Tensor:
+        return (2 * u * v + t) / (u ** 2 + v ** 2 + t)
+
+    pcm = torch.maximum(pa, pb)
+    s = sim(pa, pb, 0.85) * sim(grad(ya), grad(yb), 160.0) * pcm
+    if chromatic:
+        s = s * (sim(a[:, 1:2], b[:, 1:2], 200.0) * sim(a[:, 2:3], b[:, 2:3], 200.0)).abs() ** 0.03
+    return _reduce(s.flatten(1).sum(1) / pcm.flatten(1).sum(1), reduction, was3)
 
 
 # --------------------------------------------------------------------------- task-based evaluation

@@ -48,6 +48,13 @@ def _piq():
     return vif_p, gmsd
 
 
+def _piq_fsim():
+    _piq()
+    from piq.fsim import fsim
+
+    return fsim
+
+
 # --------------------------------------------------------------------------- VIF
 def _vifp_numpy(dist, ref, sigma_nsq=2.0):
     """The pixel-domain VIF algorithm restated with 2-D kernels and scipy (0-255 grey images)."""
@@ -198,6 +205,38 @@ def test_gmsd_against_piq_and_monotone_in_noise():
     n = math.ceil(x.shape[-2] / 2) * math.ceil(x.shape[-1] / 2)
     # piq takes the population standard deviation; the reference (std2) divides by n - 1
     assert iqa.gmsd(d, x).item() * math.sqrt((n - 1) / n) == pytest.approx(gmsd_piq(d[None], x[None]).item(), rel=1e-6)
+
+
+# --------------------------------------------------------------------------- FSIM
+def test_fsim_identical_one_and_monotone_in_noise():
+    x = _camera()
+    assert iqa.fsim(x, x).item() == pytest.approx(1.0, abs=1e-12)
+    vals = [iqa.fsim(_noisy(x, s), x).item() for s in (0.01, 0.04, 0.15)]
+    assert 1 > vals[0] > vals[1] > vals[2] > 0.3
+
+
+def test_phase_congruency_high_on_a_step_low_on_flat():
+    # a vertical step at column 64 of a 128-wide image (the FFT makes the image periodic: the
+    # wrap-around at columns 127 | 0 is a second step); half-way between them PC is ~0
+    x = torch.zeros(1, 1, 64, 128, dtype=torch.float64)
+    x[..., 64:] = 255.0
+    pc = iqa.phase_congruency(x)[0, 0]
+    assert 0 <= pc.min() and pc.max() <= 1
+    assert set(pc[32].argsort(descending=True)[:4].tolist()) == {0, 63, 64, 127}
+    assert pc[:, 63:65].min() > 0.8 and pc[:, 23:27].max() < 0.01
+
+
+@pytest.mark.parametrize("size", [(80, 96), (400, 408)])  # the second is decimated (F = 2) first
+def test_fsim_against_piq(size):
+    fsim_piq = _piq_fsim()
+    g = torch.Generator().manual_seed(0)
+    base = torch.from_numpy(skdata.astronaut()[:size[0], :size[1]].astype(np.float64) / 255).permute(2, 0, 1)
+    d = (base + 0.04 * torch.randn(base.shape, generator=g, dtype=base.dtype)).clamp(0, 1)
+    # piq takes the lower middle value as the median, the reference averages the two: 1e-5 apart
+    assert iqa.fsim(d, base).item() == pytest.approx(fsim_piq(d[None], base[None], chromatic=False).item(), rel=2e-5)
+    assert iqa.fsim(d, base, chromatic=True).item() == pytest.approx(fsim_piq(d[None], base[None]).item(), rel=2e-5)
+    with pytest.raises(ValueError, match="RGB"):
+        iqa.fsim(d[:1], base[:1], chromatic=True)
 
 
 # --------------------------------------------------------------------------- task-based
