@@ -20,7 +20,9 @@ VDSR, DRCN, LapSRN, DRRN, MemNet, EDSR-baseline, CARN, RCAN; ``rdsrn-readme`` �
 same four sets for SRCNN, VDSR, DRCN, DRRN, MemNet, RDN, RCAN, CARN (it has copying slips:
 its Urban100 ×4 for DRCN/DRRN/MemNet repeats ×3, so only cells another copy confirms or that
 stand alone are used); ``hsrr-readme`` — ×4 for about forty models; ``msrn-readme`` — the MSRN
-authors' README, which restates the paper's table ("old (paper)") beside re-trained models.
+authors' README, which restates the paper's table ("old (paper)") beside re-trained models;
+``swinir-text`` — a text copy of the SwinIR paper whose Tables 2–3 restate RCAN and DBPN (×2–×4,
+five sets) and CARN with Manga109.
 A cell where two copies disagree (DRCN Set14/Urban100 ×2, DRRN Set5/Set14 ×2) is left out.
 
 Corrections made with this provenance (see also :data:`SOURCES`):
@@ -37,9 +39,10 @@ Corrections made with this provenance (see also :data:`SOURCES`):
   ×2 comparison gives 32.99/0.9124 and 31.80/0.8952 (its other LapSRN ×2 cells agree with ours);
   left as typed, marked unchecked.
 
-New rows: DRCN, DRRN, MemNet (×2/×3/×4 where confirmed), RDN, RCAN (×2/×3/×4), DBPN (×4), MSRN
-(×2/×3/×4 on all five sets, from the authors' README) and ``vdsr-paper``. Not added (no text
-copy found): CARN-M, Manga109 for RDN/RCAN/DBPN/DRCN/DRRN/MemNet, DBPN ×2/×3.
+New rows: DRCN, DRRN, MemNet (×2/×3/×4 where confirmed), RDN (×2/×3/×4, no Manga109), RCAN
+(×2/×3/×4, five sets), DBPN (×2/×4, five sets), MSRN (×2/×3/×4, five sets, from the authors'
+README), CARN on Manga109 (SwinIR's Table 3: a re-evaluation) and ``vdsr-paper``. Not added (no
+text copy found): CARN-M, Manga109 for RDN/DRCN/DRRN/MemNet, DBPN ×3.
 
 SRCNN's rows are its 9-5-5 model trained on ImageNet (TPAMI 2016); trained on T91 it gets
 about 0.2–0.4 dB less (Dong et al. 2016, Fig. 5). ``None`` marks a figure the source does not give.
@@ -104,6 +107,8 @@ SOURCES: dict[str, Source] = {
     "rdn-paper": Source("zhang2018rdn", "Table (BI degradation)", "original"),
     "dbpn-paper": Source("haris2018dbpn", "Table (benchmark comparison)", "original"),
     "msrn-paper": Source("li2018msrn", "Table (benchmark comparison)", "original"),
+    "swinir-t3": Source("", "SwinIR (Liang et al., ICCVW 2021) Table 3", "re-evaluation", "ahn2018carn",
+                        "CARN on Manga109, which the CARN paper does not report"),
 }
 
 #: the public text copies of the tables used to check cells (labels used in :data:`ROWS`).
@@ -114,6 +119,8 @@ CHECKS: dict[str, str] = {
                     "RDSRN repository (Recursive Distillation SR Network, ICCE 2021)",
     "hsrr-readme": "the x4 table of the Holistic-Super-Resolution-Review repository's README",
     "msrn-readme": "the MSRN authors' README (MSRN-PyTorch), rows 'old (paper)'",
+    "swinir-text": "a Markdown text copy of the SwinIR paper (Liang et al., ICCVW 2021), Tables 2 and 3 (RCAN, DBPN, "
+                   "CARN with Manga109)",
     "prior-check": "checked by an earlier session against a text copy not recorded here (ESPCN x3)",
 }
 
@@ -210,28 +217,28 @@ ROWS: tuple[tuple[str, str, int, float, Optional[float], str, Optional[str]], ..
     ("edsr", "B100", 4, 27.71, 0.7420, "rcan-t3", "hsrr-readme"),
     ("edsr", "Urban100", 4, 26.64, 0.8033, "rcan-t3", "hsrr-readme"),
     ("edsr", "Manga109", 4, 31.02, 0.9148, "rcan-t3", None),
-    ("carn", "Set5", 2, 37.76, 0.9590, "carn-paper", "esrt-table"),
-    ("carn", "Set14", 2, 33.52, 0.9166, "carn-paper", "esrt-table"),
-    ("carn", "B100", 2, 32.09, 0.8978, "carn-paper", "esrt-table"),
-    ("carn", "Urban100", 2, 31.92, 0.9256, "carn-paper", "esrt-table"),
+    ("carn", "Set5", 2, 37.76, 0.9590, "carn-paper", "esrt-table+swinir-text"),
+    ("carn", "Set14", 2, 33.52, 0.9166, "carn-paper", "esrt-table+swinir-text"),
+    ("carn", "B100", 2, 32.09, 0.8978, "carn-paper", "esrt-table+swinir-text"),
+    ("carn", "Urban100", 2, 31.92, 0.9256, "carn-paper", "esrt-table+swinir-text"),
     ("edsr-baseline", "Set5", 2, 37.99, 0.9604, "edsr-baseline-reeval", "esrt-table"),
     ("edsr-baseline", "Set14", 2, 33.57, 0.9175, "edsr-baseline-reeval", "esrt-table"),
     ("edsr-baseline", "B100", 2, 32.16, 0.8994, "edsr-baseline-reeval", "esrt-table"),
     ("edsr-baseline", "Urban100", 2, 31.98, 0.9272, "edsr-baseline-reeval", "esrt-table"),
     ("edsr-baseline", "Manga109", 2, 38.54, 0.9769, "edsr-baseline-reeval", None),
-    ("carn", "Set5", 3, 34.29, 0.9255, "carn-paper", "rdsrn-readme"),
-    ("carn", "Set14", 3, 30.29, 0.8407, "carn-paper", "rdsrn-readme"),
-    ("carn", "B100", 3, 29.06, 0.8034, "carn-paper", "rdsrn-readme"),
-    ("carn", "Urban100", 3, 28.06, 0.8493, "carn-paper", "rdsrn-readme"),
+    ("carn", "Set5", 3, 34.29, 0.9255, "carn-paper", "rdsrn-readme+swinir-text"),
+    ("carn", "Set14", 3, 30.29, 0.8407, "carn-paper", "rdsrn-readme+swinir-text"),
+    ("carn", "B100", 3, 29.06, 0.8034, "carn-paper", "rdsrn-readme+swinir-text"),
+    ("carn", "Urban100", 3, 28.06, 0.8493, "carn-paper", "rdsrn-readme+swinir-text"),
     ("edsr-baseline", "Set5", 3, 34.37, 0.9270, "edsr-baseline-reeval", None),
     ("edsr-baseline", "Set14", 3, 30.28, 0.8417, "edsr-baseline-reeval", None),
     ("edsr-baseline", "B100", 3, 29.09, 0.8052, "edsr-baseline-reeval", None),
     ("edsr-baseline", "Urban100", 3, 28.15, 0.8527, "edsr-baseline-reeval", None),
     ("edsr-baseline", "Manga109", 3, 33.45, 0.9439, "edsr-baseline-reeval", None),
-    ("carn", "Set5", 4, 32.13, 0.8937, "carn-paper", "esrt-table+hsrr-readme"),
-    ("carn", "Set14", 4, 28.60, 0.7806, "carn-paper", "esrt-table+hsrr-readme"),
-    ("carn", "B100", 4, 27.58, 0.7349, "carn-paper", "esrt-table+hsrr-readme"),
-    ("carn", "Urban100", 4, 26.07, 0.7837, "carn-paper", "esrt-table+hsrr-readme"),
+    ("carn", "Set5", 4, 32.13, 0.8937, "carn-paper", "esrt-table+hsrr-readme+swinir-text"),
+    ("carn", "Set14", 4, 28.60, 0.7806, "carn-paper", "esrt-table+hsrr-readme+swinir-text"),
+    ("carn", "B100", 4, 27.58, 0.7349, "carn-paper", "esrt-table+hsrr-readme+swinir-text"),
+    ("carn", "Urban100", 4, 26.07, 0.7837, "carn-paper", "esrt-table+hsrr-readme+swinir-text"),
     ("edsr-baseline", "Set5", 4, 32.09, 0.8938, "edsr-baseline-reeval", "esrt-table"),
     ("edsr-baseline", "Set14", 4, 28.58, 0.7813, "edsr-baseline-reeval", "esrt-table"),
     ("edsr-baseline", "B100", 4, 27.57, 0.7357, "edsr-baseline-reeval", "esrt-table"),
@@ -257,14 +264,14 @@ ROWS: tuple[tuple[str, str, int, float, Optional[float], str, Optional[str]], ..
     ("rdn", "Set14", 4, 28.81, 0.7871, "rdn-paper", "rdsrn-readme+hsrr-readme"),
     ("rdn", "B100", 4, 27.72, 0.7419, "rdn-paper", "rdsrn-readme+hsrr-readme"),
     ("rdn", "Urban100", 4, 26.61, 0.8028, "rdn-paper", "rdsrn-readme+hsrr-readme"),
-    ("rcan", "Set5", 4, 32.63, 0.9002, "rcan-t3", "esrt-table+rdsrn-readme+hsrr-readme"),
-    ("rcan", "Set14", 4, 28.87, 0.7889, "rcan-t3", "esrt-table+rdsrn-readme+hsrr-readme"),
-    ("rcan", "B100", 4, 27.77, 0.7436, "rcan-t3", "esrt-table+rdsrn-readme+hsrr-readme"),
-    ("rcan", "Urban100", 4, 26.82, 0.8087, "rcan-t3", "esrt-table+rdsrn-readme+hsrr-readme"),
-    ("dbpn", "Set5", 4, 32.47, 0.8980, "dbpn-paper", "hsrr-readme"),
-    ("dbpn", "Set14", 4, 28.82, 0.7860, "dbpn-paper", "hsrr-readme"),
-    ("dbpn", "B100", 4, 27.72, 0.7400, "dbpn-paper", "hsrr-readme"),
-    ("dbpn", "Urban100", 4, 26.38, 0.7946, "dbpn-paper", "hsrr-readme"),
+    ("rcan", "Set5", 4, 32.63, 0.9002, "rcan-t3", "esrt-table+rdsrn-readme+hsrr-readme+swinir-text"),
+    ("rcan", "Set14", 4, 28.87, 0.7889, "rcan-t3", "esrt-table+rdsrn-readme+hsrr-readme+swinir-text"),
+    ("rcan", "B100", 4, 27.77, 0.7436, "rcan-t3", "esrt-table+rdsrn-readme+hsrr-readme+swinir-text"),
+    ("rcan", "Urban100", 4, 26.82, 0.8087, "rcan-t3", "esrt-table+rdsrn-readme+hsrr-readme+swinir-text"),
+    ("dbpn", "Set5", 4, 32.47, 0.8980, "dbpn-paper", "hsrr-readme+swinir-text"),
+    ("dbpn", "Set14", 4, 28.82, 0.7860, "dbpn-paper", "hsrr-readme+swinir-text"),
+    ("dbpn", "B100", 4, 27.72, 0.7400, "dbpn-paper", "hsrr-readme+swinir-text"),
+    ("dbpn", "Urban100", 4, 26.38, 0.7946, "dbpn-paper", "hsrr-readme+swinir-text"),
     ("drcn", "Set5", 2, 37.63, 0.9588, "drcn-paper", "esrt-table+rdsrn-readme"),
     ("drcn", "B100", 2, 31.85, 0.8942, "drcn-paper", "esrt-table+rdsrn-readme"),
     ("drrn", "B100", 2, 32.05, 0.8973, "drrn-paper", "esrt-table+rdsrn-readme"),
@@ -273,10 +280,10 @@ ROWS: tuple[tuple[str, str, int, float, Optional[float], str, Optional[str]], ..
     ("memnet", "B100", 2, 32.08, 0.8978, "memnet-paper", "esrt-table+rdsrn-readme"),
     ("memnet", "Urban100", 2, 31.31, 0.9195, "memnet-paper", "esrt-table+rdsrn-readme"),
     ("memnet", "Set14", 2, 33.28, 0.9142, "memnet-paper", "esrt-table"),
-    ("rcan", "Set5", 2, 38.27, 0.9614, "rcan-t3", "esrt-table+rdsrn-readme"),
-    ("rcan", "Set14", 2, 34.12, 0.9216, "rcan-t3", "esrt-table+rdsrn-readme"),
-    ("rcan", "B100", 2, 32.41, 0.9027, "rcan-t3", "esrt-table+rdsrn-readme"),
-    ("rcan", "Urban100", 2, 33.34, 0.9384, "rcan-t3", "esrt-table+rdsrn-readme"),
+    ("rcan", "Set5", 2, 38.27, 0.9614, "rcan-t3", "esrt-table+rdsrn-readme+swinir-text"),
+    ("rcan", "Set14", 2, 34.12, 0.9216, "rcan-t3", "esrt-table+rdsrn-readme+swinir-text"),
+    ("rcan", "B100", 2, 32.41, 0.9027, "rcan-t3", "esrt-table+rdsrn-readme+swinir-text"),
+    ("rcan", "Urban100", 2, 33.34, 0.9384, "rcan-t3", "esrt-table+rdsrn-readme+swinir-text"),
     ("rdn", "Set5", 2, 38.24, 0.9614, "rdn-paper", "rdsrn-readme"),
     ("rdn", "Set14", 2, 34.01, 0.9212, "rdn-paper", "rdsrn-readme"),
     ("rdn", "B100", 2, 32.34, 0.9017, "rdn-paper", "rdsrn-readme"),
@@ -297,10 +304,10 @@ ROWS: tuple[tuple[str, str, int, float, Optional[float], str, Optional[str]], ..
     ("rdn", "Set14", 3, 30.57, 0.8468, "rdn-paper", "rdsrn-readme"),
     ("rdn", "B100", 3, 29.26, 0.8093, "rdn-paper", "rdsrn-readme"),
     ("rdn", "Urban100", 3, 28.80, 0.8653, "rdn-paper", "rdsrn-readme"),
-    ("rcan", "Set5", 3, 34.74, 0.9299, "rcan-t3", "rdsrn-readme"),
-    ("rcan", "Set14", 3, 30.65, 0.8482, "rcan-t3", "rdsrn-readme"),
-    ("rcan", "B100", 3, 29.32, 0.8111, "rcan-t3", "rdsrn-readme"),
-    ("rcan", "Urban100", 3, 29.09, 0.8702, "rcan-t3", "rdsrn-readme"),
+    ("rcan", "Set5", 3, 34.74, 0.9299, "rcan-t3", "rdsrn-readme+swinir-text"),
+    ("rcan", "Set14", 3, 30.65, 0.8482, "rcan-t3", "rdsrn-readme+swinir-text"),
+    ("rcan", "B100", 3, 29.32, 0.8111, "rcan-t3", "rdsrn-readme+swinir-text"),
+    ("rcan", "Urban100", 3, 29.09, 0.8702, "rcan-t3", "rdsrn-readme+swinir-text"),
     ("msrn", "Set5", 2, 38.08, 0.9605, "msrn-paper", "msrn-readme"),
     ("msrn", "Set14", 2, 33.74, 0.9170, "msrn-paper", "msrn-readme"),
     ("msrn", "B100", 2, 32.23, 0.9013, "msrn-paper", "msrn-readme"),
@@ -324,6 +331,18 @@ ROWS: tuple[tuple[str, str, int, float, Optional[float], str, Optional[str]], ..
     ("vdsr-paper", "Set14", 4, 28.01, 0.7674, "vdsr-paper", "esrt-table+hsrr-readme"),
     ("vdsr-paper", "B100", 4, 27.29, 0.7251, "vdsr-paper", "esrt-table+hsrr-readme"),
     ("vdsr-paper", "Urban100", 4, 25.18, 0.7524, "vdsr-paper", "esrt-table+hsrr-readme"),
+    ("rcan", "Manga109", 2, 39.44, 0.9786, "rcan-t3", "swinir-text"),
+    ("rcan", "Manga109", 3, 34.44, 0.9499, "rcan-t3", "swinir-text"),
+    ("rcan", "Manga109", 4, 31.22, 0.9173, "rcan-t3", "swinir-text"),
+    ("dbpn", "Set5", 2, 38.09, 0.9600, "dbpn-paper", "swinir-text"),
+    ("dbpn", "Set14", 2, 33.85, 0.9190, "dbpn-paper", "swinir-text"),
+    ("dbpn", "B100", 2, 32.27, 0.9000, "dbpn-paper", "swinir-text"),
+    ("dbpn", "Urban100", 2, 32.55, 0.9324, "dbpn-paper", "swinir-text"),
+    ("dbpn", "Manga109", 2, 38.89, 0.9775, "dbpn-paper", "swinir-text"),
+    ("dbpn", "Manga109", 4, 30.91, 0.9137, "dbpn-paper", "swinir-text"),
+    ("carn", "Manga109", 2, 38.36, 0.9765, "swinir-t3", "swinir-text"),
+    ("carn", "Manga109", 3, 33.50, 0.9440, "swinir-t3", "swinir-text"),
+    ("carn", "Manga109", 4, 30.47, 0.9084, "swinir-t3", "swinir-text"),
 )
 
 

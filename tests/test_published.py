@@ -40,7 +40,10 @@ def test_added_rows_typed_from_the_checked_copies():
     assert published("memnet", "B100", 3) == (28.96, 0.8001)
     assert published("rdn", "Urban100", 2) == (32.89, 0.9353)
     assert published("rcan", "Set5", 2) == (38.27, 0.9614)
-    assert published("dbpn", "Set14", 4) == (28.82, 0.786)
+    assert published("dbpn", "Set14", 4) == (28.82, 0.786) and published("dbpn", "Manga109", 2) == (38.89, 0.9775)
+    assert published("rcan", "Manga109", 4) == (31.22, 0.9173)
+    carn_manga = provenance("carn", "Manga109", 3)
+    assert carn_manga["psnr"] == 33.50 and carn_manga["kind"] == "re-evaluation" and carn_manga["source"] == ""
     assert published("msrn", "Manga109", 4) == (30.17, 0.9034)
     assert published("drcn", "Set14", 2) is None  # the two text copies disagree: left out
     assert published("carn-m", "Set5", 4) is None
