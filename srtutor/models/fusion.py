@@ -32,6 +32,7 @@ Tensor = torch.Tensor
 
 class _Fusion(nn.Module):
     upsampling = "post"
+    supported_scales: tuple[int, ...] = (2, 3, 4)  # an instance serves its members' scale only
 
     def __init__(self, members: Sequence[nn.Module], scale: int, channels: int, freeze_members: bool):
         super().__init__()
