@@ -3,8 +3,9 @@
 The survey's §2.3 lists, next to PSNR and SSIM (:mod:`srtutor.metrics`), the information
 fidelity criterion / visual information fidelity (§2.3.6), structure- and feature-based
 metrics such as FSIM (§2.3.6), **task-based evaluation** (§2.3.5: how well a downstream vision
-task works on the SR output) and the **mean opinion score** (§2.3.3: human raters; section numbers checked against a text copy of
-the survey's outline). This module implements one representative of each so that the book can run them:
+task works on the SR output) and the **mean opinion score** (§2.3.3: human raters; section
+numbers checked against a text copy of the survey's outline). This module implements one
+representative of each so that the book can run them:
 
 * :func:`vif_p` — pixel-domain visual information fidelity, VIFp (Sheikh & Bovik, IEEE TIP
   2006; the authors' pixel-domain MATLAB release ``vifp_mscale``): 4 scales, Gaussian windows of
