@@ -430,6 +430,8 @@ def keypoint_repeatability(sr: Tensor, hr: Tensor, *, radius: float = 2.0, min_d
     """
     from skimage.feature import corner_harris, corner_peaks
 
+    check_image(sr, "sr", channels=(1, 3))
+    check_image(hr, "hr", channels=(1, 3))
     check_same_shape(sr, hr, "sr", "hr")
 
     def corners(x: Tensor) -> np.ndarray:
