@@ -16,6 +16,9 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures"
 SCRIPT = REPO / "scripts" / "build_book.py"
+if not SCRIPT.exists():  # e.g. tests run against an installed wheel (scripts/check_wheel.sh)
+    pytest.skip(f"needs the repository's scripts/build_book.py and book/ (not found under {REPO})",
+                allow_module_level=True)
 
 
 def _load_build_module():
