@@ -22,8 +22,10 @@ from typing import Any
 __version__ = "0.1.0"
 
 _SUBMODULES = (
-    "blocks", "book", "claims", "cli", "cli_train", "cli_upscale", "color", "data", "degradation", "domains",
-    "evaluate", "io", "losses", "metrics", "models", "pretrained", "published", "realworld", "recipes",
+    "blocks", "book", "claims", "cli", "cli_train", "cli_upscale", "color", "complexity", "data", "degradation",
+    "domains",
+    "evaluate", "io", "iqa", "losses", "metrics", "models", "pretrained", "priors", "published", "realworld",
+    "recipes",
     "resize", "strategies", "taxonomy", "tiling", "train", "unsupervised", "upsample", "viz",
 )
 
