@@ -30,7 +30,8 @@ class _Entry(NamedTuple):
 _REGISTRY: dict[str, _Entry] = {}
 # modules imported on first use of the registry; each calls register() at import time
 _FAMILIES: tuple[str, ...] = ("srcnn", "vdsr", "fsrcnn", "espcn", "edsr", "lapsrn", "dbpn", "metasr",
-                              "drrn", "memnet", "carn", "rdn", "rcan", "msrn", "blocknet")
+                              "drrn", "memnet", "carn", "rdn", "rcan", "msrn", "blocknet",
+                              "drcn", "dsrn", "fusion", "multitask", "fsrnet")
 
 
 def register(name: str, model: Optional[type] = None) -> Callable[[Callable[..., nn.Module]], Callable[..., nn.Module]]:
