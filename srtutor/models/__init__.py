@@ -19,7 +19,7 @@ from typing import Any, Callable, NamedTuple, Optional
 
 import torch.nn as nn
 
-from srtutor.models._api import check_kwargs, check_model_scale, translate_legacy
+from srtutor.models._api import accepted_kwargs, check_kwargs, check_model_scale, translate_legacy
 
 
 class _Entry(NamedTuple):
@@ -34,18 +34,26 @@ _FAMILIES: tuple[str, ...] = ("srcnn", "vdsr", "fsrcnn", "espcn", "edsr", "lapsr
                               "drcn", "dsrn", "fusion", "multitask", "fsrnet")
 
 
+def _returned_class(fn: Callable[..., Any]) -> Optional[type]:
+    """The class named by ``fn``'s return annotation (``def carn(...) -> CARN``), if it is one."""
+    ann = getattr(fn, "__annotations__", {}).get("return")
+    if isinstance(ann, str):
+        ann = getattr(fn, "__globals__", {}).get(ann)
+    return ann if isinstance(ann, type) and issubclass(ann, nn.Module) else None
+
+
 def register(name: str, model: Optional[type] = None) -> Callable[[Callable[..., nn.Module]], Callable[..., nn.Module]]:
     """Decorator: register a model constructor under ``name`` (lower case).
 
     ``model`` is the ``nn.Module`` class the constructor builds (default: the decorated object
-    itself, when it is a class). :func:`create` checks keyword arguments against that class's
+    itself when it is a class, else the class its return annotation names). :func:`create` checks keyword arguments against that class's
     signature and the scale against its ``supported_scales`` (a tuple of ints, or ``None`` for
     any factor > 0), which every registered class must define.
     """
 
     def deco(fn: Callable[..., nn.Module]) -> Callable[..., nn.Module]:
         key = name.lower()
-        cls = model if model is not None else fn
+        cls = model if model is not None else fn if isinstance(fn, type) else _returned_class(fn)
         if not isinstance(cls, type):
             raise TypeError(f"register({name!r}): pass model=<the nn.Module class> for a constructor function")
         if not hasattr(cls, "supported_scales"):
@@ -106,7 +114,8 @@ def create(name: str, scale: Any = 2, **kwargs: Any) -> nn.Module:
     key = name.lower()
     scale = check_model_scale(key, cls.supported_scales, scale)
     kwargs = translate_legacy(cls, kwargs, stacklevel=3)
-    check_kwargs(key, cls, kwargs)
+    factory = _REGISTRY[key].factory
+    check_kwargs(key, cls if accepted_kwargs(factory)[1] else factory, kwargs)
     return _REGISTRY[key].factory(scale=scale, **kwargs)
 
 
