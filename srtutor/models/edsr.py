@@ -32,6 +32,7 @@ class EDSR(nn.Module):
     """EDSR (Lim et al. 2017), post-upsampling. ``(N, 3, H, W) -> (N, 3, sH, sW)``."""
 
     upsampling = "post"
+    supported_scales = (2, 3, 4, 8)  # the sub-pixel upsampler: powers of two and 3
 
     def __init__(self, scale: int = 2, channels: int = 3, n_resblocks: int = 16, features: int = 64,
                  res_scale: float = 1.0, mean=DIV2K_MEAN):
@@ -48,13 +49,13 @@ class EDSR(nn.Module):
         return self.tail(h + self.body(h)) + self.mean
 
 
-@register("edsr-baseline")
+@register("edsr-baseline", model=EDSR)
 def edsr_baseline(scale: int = 2, **kw) -> EDSR:
     """EDSR-baseline: 16 blocks, 64 channels (1,369,859 parameters at ×2)."""
     return EDSR(scale=scale, **kw)
 
 
-@register("edsr")
+@register("edsr", model=EDSR)
 def edsr(scale: int = 2, **kw) -> EDSR:
     """EDSR: 32 blocks, 256 channels, residual scaling 0.1 (40,729,603 parameters at ×2)."""
     kw = {"n_resblocks": 32, "features": 256, "res_scale": 0.1, **kw}
