@@ -49,7 +49,7 @@ class _Stop(Callback):
 @pytest.mark.parametrize("kind", ["vanilla", "ragan"])
 def test_gan_discriminator_learns_above_chance(kind):
     torch.manual_seed(0)
-    net = models.create("blocknet", scale=2, n_blocks=1, channels=8)
+    net = models.create("blocknet", scale=2, n_blocks=1, features=8)
     adv = L.AdversarialLoss(L.PatchDiscriminator(3, 8, 2), kind)
     loss = L.CombinedLoss({"l1": (1.0, L.L1Loss()), "adv": (1e-3, adv)})
     d0 = [p.detach().clone() for p in adv.discriminator.parameters()]
@@ -72,7 +72,7 @@ def test_multi_supervision_lapsrn_loss_falls():
 
 def test_forward_all_outputs_with_a_named_loss_is_multi_supervised():
     torch.manual_seed(0)
-    net = models.create("memnet-lite", scale=2, channels=8, memory_blocks=2, recursions=2)
+    net = models.create("memnet-lite", scale=2, features=8, memory_blocks=2, recursions=2)
     g = torch.Generator().manual_seed(1)
     lr, hr = torch.rand(2, 3, 8, 8, generator=g), torch.rand(2, 3, 16, 16, generator=g)
     with torch.no_grad():
