@@ -147,6 +147,7 @@ def model_callable(name: str, scale: int, *, device: Any = "auto"):
         return upscale(net, lr, scale)
 
     fn.__name__ = _key(name, scale)
+    fn.in_channels = getattr(net, "in_channels", 3)  # srtutor.evaluate feeds a Y model the Y LR image
     return fn, default_protocol(net)
 
 
@@ -154,7 +155,6 @@ def measure(model: nn.Module, scale: int, datasets=("Set5", "Set14"), root=None)
     """PSNR/SSIM of ``model`` and of bicubic on the benchmarks present (model's default protocol)."""
     from srtutor.data import benchmark_available, load_benchmark
     from srtutor.evaluate import evaluate_images
-    from srtutor.models.inference import upscale
 
     protocol = default_protocol(model)
     out: dict[str, dict[str, Any]] = {}
@@ -162,7 +162,7 @@ def measure(model: nn.Module, scale: int, datasets=("Set5", "Set14"), root=None)
         if not benchmark_available(ds, root):
             continue
         images = load_benchmark(ds, root, dtype=torch.float64)
-        res = evaluate_images(images, scale, lambda lr: upscale(model, lr, scale), protocol=protocol, dataset=ds)
+        res = evaluate_images(images, scale, model, protocol=protocol, dataset=ds)
         bic = evaluate_images(images, scale, "bicubic", protocol=protocol, dataset=ds)
         out[ds] = {"psnr": round(res["psnr"], 4), "ssim": round(res["ssim"], 4), "protocol": protocol,
                    "bicubic_psnr": round(bic["psnr"], 4), "bicubic_ssim": round(bic["ssim"], 4)}
