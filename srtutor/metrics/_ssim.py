@@ -139,7 +139,7 @@ def ssim_parts(x: Tensor, y: Tensor, taps: Sequence[float], c1: float, c2: float
         s, cs = _block(xs, ys, taps, c1, c2)
         if maps:
             return s.reshape(n, c, ho, wo), cs.reshape(n, c, ho, wo)
-        return tuple(t.sum(dim=(-2, -1), dtype=torch.float64).div(ho * wo).reshape(n, c) for t in (s, cs))
+        return tuple(t.sum(dim=(-2, -1)).double().div(ho * wo).reshape(n, c) for t in (s, cs))
     if x.device.type == "cpu":
         images = min(k, max(1, _CPU_BLOCK_PIXELS // (h * w)))  # whole small images per block
         rows = min(ho, max(1, _CPU_BLOCK_PIXELS // w))  # or a band of output rows of a large one
@@ -160,8 +160,8 @@ def ssim_parts(x: Tensor, y: Tensor, taps: Sequence[float], c1: float, c2: float
                 s_all[sel, j:j + m] = s
                 cs_all[sel, j:j + m] = cs
             else:
-                s_all[sel] += s.sum(dim=(-2, -1), dtype=torch.float64)
-                cs_all[sel] += cs.sum(dim=(-2, -1), dtype=torch.float64)
+                s_all[sel] += s.sum(dim=(-2, -1))  # cascade sum of a block, added in float64
+                cs_all[sel] += cs.sum(dim=(-2, -1))
     if maps:
         return s_all.reshape(n, c, ho, wo), cs_all.reshape(n, c, ho, wo)
     return s_all.div_(ho * wo).reshape(n, c), cs_all.div_(ho * wo).reshape(n, c)

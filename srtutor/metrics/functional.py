@@ -21,9 +21,11 @@ MS_SSIM_WEIGHTS: tuple[float, ...] = (0.0448, 0.2856, 0.3001, 0.2363, 0.1333)
 
 
 def _mse_per_image(x: Tensor, y: Tensor) -> Tensor:
-    """``(N,)`` float64 mean of squared differences (accumulated in float64)."""
+    """``(N,)`` float64 mean of squared differences. The sum runs in the compute dtype with
+    torch's cascade summation (float32: ~1e-7 relative, 1e-6 dB of PSNR), several times faster
+    than a float64 accumulation of float32 values."""
     d = x - y
-    return (d * d).sum(dim=(1, 2, 3), dtype=torch.float64) / d[0].numel()
+    return (d * d).sum(dim=(1, 2, 3)).double() / d[0].numel()
 
 
 def mse(
