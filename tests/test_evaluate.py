@@ -189,3 +189,15 @@ def test_errors():
     with pytest.raises(TypeError, match="method must be"):
         evaluate_images({"x": hr}, 2, 3)
     assert np.isfinite(evaluate_images({"x": hr}, 2)["psnr"])
+
+
+def test_progress_bar_over_images(capsys):
+    imgs = {f"i{k}": _smooth(seed=k) for k in range(3)}
+    evaluate_images(imgs, 2, progress=True, dataset="Toy")
+    err = capsys.readouterr().err
+    assert "Toy x2 bicubic" in err and "/3" in err and "img" in err
+    evaluate_images(imgs, 2, progress=None)  # stderr is not a terminal here: no bar
+    evaluate_images(imgs, 2)
+    assert capsys.readouterr().err == ""
+    with pytest.raises(TypeError, match="progress"):
+        evaluate_images(imgs, 2, progress="yes")
