@@ -1,6 +1,6 @@
 """Input validation shared by every module: clear errors that name the argument.
 
-The package promises (DESIGN.md) that bad input raises ``TypeError``/``ValueError`` saying
+The package promises that bad input raises ``TypeError``/``ValueError`` saying
 which argument was wrong, what was expected and what came — never a silent wrong number.
 """
 

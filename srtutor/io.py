@@ -1,7 +1,7 @@
 """Reading, writing and converting images: the only place where files and ``uint8`` live.
 
 Inside srtutor an image is a ``torch.Tensor`` of shape ``(C, H, W)`` (or ``(N, C, H, W)``),
-float in ``[0, 1]`` (DESIGN.md). This module converts at the edges:
+float in ``[0, 1]``. This module converts at the edges:
 
 * files (PNG, BMP, JPEG, anything Pillow reads) → :func:`read_image` → ``(C, H, W)`` float;
 * ``(C, H, W)`` float → :func:`write_image` → an 8-bit PNG (values rounded);
