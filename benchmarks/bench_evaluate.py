@@ -98,8 +98,11 @@ def side_by_side(baseline: str, data_dir: Path, dataset: str, scale: int, rounds
 
 
 def throughput(data_dir: Path, dataset: str, scale: int, model: str) -> None:
-    from srtutor.evaluate import evaluate_method
+    from srtutor.data import benchmark_files
+    from srtutor.evaluate import evaluate_images, evaluate_method
     from srtutor.pretrained import pretrained
+
+    few = dict(list(benchmark_files(dataset, root=data_dir).items())[:2])
 
     devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
     print(f"\nimages/s of evaluate_method on {dataset} x{scale} (torch threads {torch.get_num_threads()}):")
@@ -108,8 +111,7 @@ def throughput(data_dir: Path, dataset: str, scale: int, model: str) -> None:
         runs = [("bicubic", "bicubic", False)] + [(f"{model}-x{scale}", net, amp)
                                                   for amp in ((False, True) if dev == "cuda" else (False,))]
         for label, method, amp in runs:
-            evaluate_method(method, dataset, scale, root=data_dir, device=dev if label != "bicubic" else None,
-                            amp=amp, progress=False)  # warm-up
+            evaluate_images(few, scale, method, device=dev if label != "bicubic" else None, amp=amp)  # warm-up
             r = evaluate_method(method, dataset, scale, root=data_dir, device=dev if label != "bicubic" else None,
                                 amp=amp, progress=False)
             print(f"  {dev:<5} {label:<16} AMP {'on ' if amp else 'off'}  {r['images_per_second']:7.1f} images/s  "
