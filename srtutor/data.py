@@ -40,7 +40,7 @@ PathLike = Union[str, Path]
 
 __all__ = [
     "EMBEDDED", "embedded_image", "embedded_images", "SURVEY_DATASETS", "BENCHMARKS",
-    "default_root", "benchmark_name", "benchmark_available", "load_benchmark", "download_benchmark",
+    "default_root", "benchmark_name", "benchmark_available", "load_benchmark", "benchmark_files", "download_benchmark",
     "manifest", "ChecksumError", "DEFAULT_BASE_URL", "load_training_images", "make_pair", "augment",
     "random_patch_pair", "PairedPatchDataset",
 ]
@@ -282,8 +282,23 @@ def load_benchmark(name: str, root: Optional[PathLike] = None, *, download: bool
             if not pinned:
                 msg += " " + _no_source_message(canon)
             raise FileNotFoundError(msg)
-    files = sorted(hr_dir.glob("*.png"), key=lambda p: p.name)
-    return {p.stem: read_image(p, dtype=dtype) for p in files}
+    return {stem: read_image(p, dtype=dtype) for stem, p in _benchmark_files(hr_dir).items()}
+
+
+def _benchmark_files(hr_dir: Path) -> dict[str, Path]:
+    return {p.stem: p for p in sorted(hr_dir.glob("*.png"), key=lambda p: p.name)}
+
+
+def benchmark_files(name: str, root: Optional[PathLike] = None, *, download: bool = False,
+                    base_url: Optional[str] = None) -> dict[str, Path]:
+    """``{stem: path}`` of the HR files :func:`load_benchmark` reads (same lookup, same errors),
+    without decoding them: for pipelines that decode while they compute (:mod:`srtutor.evaluate`)."""
+    canon = benchmark_name(name)
+    hr_dir = _hr_dir(canon, Path(root).expanduser() if root is not None else default_root())
+    if hr_dir is None:  # missing: load_benchmark downloads or raises with its message
+        load_benchmark(canon, root, download=download, base_url=base_url, dtype=torch.float32)
+        hr_dir = _hr_dir(canon, Path(root).expanduser() if root is not None else default_root())
+    return _benchmark_files(hr_dir)
 
 
 # --------------------------------------------------------------------------- training images
