@@ -1,5 +1,7 @@
 # Two commands on a fresh machine:  make book   and   make test
-# Each creates/updates the local virtual environment .venv by itself.
+# Each creates/updates the local virtual environment .venv by itself (requirements.txt: the
+# package, editable, with every extra; torch pinned by constraints/ci.txt). `make venv` does
+# nothing when none of those files changed since the last install.
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
@@ -15,12 +17,10 @@ export OMP_WAIT_POLICY ?= PASSIVE
 
 venv: $(STAMP)
 
-$(STAMP): requirements.txt pyproject.toml
+$(STAMP): requirements.txt pyproject.toml constraints/ci.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet torch==2.13.0
 	$(PY) -m pip install --quiet -r requirements.txt
-	$(PY) -m pip install --quiet --no-deps -e .
 	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $(STAMP)
 

@@ -4,10 +4,14 @@
 1. Mirror the book's sources into ``_build/executed/`` (``_config.yml``, ``_toc.yml``, the
    ``.md`` pages, ``references.bib``, static files); the sources in ``book/`` are never touched.
 2. Execute each notebook listed in ``_toc.yml`` with papermill into that tree (same relative
-   path; parameters ``QUICK``, ``DEVICE``, ``SEED`` injected; kernel ``python3``; working
-   directory = the notebook's folder; ``SRTUTOR_STATIC=1`` so that interactive demos are
-   precomputed), ``--jobs`` notebooks at a time, recording each one's wall time.
-3. Stop with a message naming the notebook and the failing cell when any cell raises.
+   path; parameters ``QUICK``, ``SMOKE``, ``DEVICE``, ``SEED`` and, with ``--threads``,
+   ``CPU_THREADS`` injected; kernel ``python3`` on IPC sockets; working directory = the
+   notebook's folder; ``SRTUTOR_STATIC=1`` so that interactive demos are precomputed),
+   ``--jobs`` notebooks at a time, recording each one's wall time and printing a heartbeat
+   line while a cell runs long (``--heartbeat``).
+3. Stop with a message naming the notebook and the failing cell when any cell raises, and
+   naming the notebook, the claim and its values when a *lesson* claim (``srtutor.claims``,
+   written to ``_build/claims/<notebook>.json``) does not hold (not in ``--smoke`` mode).
 4. Write ``_build/timings.json`` and the page ``book/timings.md`` of the executed tree.
 5. Ship MathJax locally (from the npm registry, cached in ``_build/.cache``) so that the
    pages make no request outside the book, generate the API page, and run
@@ -18,6 +22,7 @@ Usage::
     python scripts/build_book.py                      # quick mode, device auto, 2 jobs
     python scripts/build_book.py --quick 0 --device cuda --jobs 1
     python scripts/build_book.py --only ch02 --only ch04 --no-html
+    python scripts/build_book.py --smoke --device cpu --no-html   # full-mode code paths, 3 steps
     python scripts/build_book.py --notebook tests/fixtures/passing.ipynb --no-html --build-dir /tmp/b
 """
 
@@ -121,23 +126,112 @@ def _source_cell_index(src: Path, failing_source: str) -> int | None:
     return None
 
 
-def execute_notebook(src: str, dst: str, parameters: dict, cwd: str, env: dict[str, str], kernel: str = "python3") -> dict:
+class _Heartbeat:
+    """nbclient hooks that print progress while a notebook executes (one worker process).
+
+    A line when a code cell has run for ``every`` seconds (then every ``every`` seconds), and
+    one when a cell that long finishes — so a full-mode GPU run shows life between notebooks.
+    """
+
+    def __init__(self, name: str, n_cells: int, every: float):
+        import threading
+
+        self.name, self.n, self.every = name, n_cells, every
+        self._lock = threading.Lock()
+        self._timer = None
+        self._t0 = 0.0
+        self._label = ""
+
+    def _say(self, what: str) -> None:
+        print(f"  ... {self.name}: {what}", flush=True)
+
+    def _tick(self) -> None:
+        import threading
+
+        with self._lock:
+            if self._timer is None:
+                return
+            self._say(f"{self._label} running for {time.perf_counter() - self._t0:.0f} s")
+            self._timer = threading.Timer(self.every, self._tick)
+            self._timer.daemon = True
+            self._timer.start()
+
+    def start(self, cell=None, cell_index=0, **_) -> None:
+        import threading
+
+        if cell is None or cell.get("cell_type") != "code":
+            return
+        with self._lock:
+            self._t0 = time.perf_counter()
+            self._label = f"cell {cell_index + 1}/{self.n} `{_first_line(cell.get('source', ''))[:60]}`"
+            self._timer = threading.Timer(self.every, self._tick)
+            self._timer.daemon = True
+            self._timer.start()
+
+    def stop(self, cell=None, cell_index=0, **_) -> None:
+        with self._lock:
+            timer, self._timer = self._timer, None
+        if timer is None:
+            return
+        timer.cancel()
+        dt = time.perf_counter() - self._t0
+        if dt >= self.every:
+            self._say(f"{self._label} done in {dt:.0f} s")
+
+
+def _kernel_manager(kernel: str, sockets_dir: str):
+    """A kernel manager on IPC sockets (no TCP: no "running over TCP without encryption")."""
+    from jupyter_client.manager import KernelManager
+
+    return KernelManager(kernel_name=kernel, transport="ipc", ip=os.path.join(sockets_dir, "k"))
+
+
+def check_claims(claims_file: Path) -> tuple[int, list[str]]:
+    """(number of claims, messages of failed lesson claims) from a notebook's claims file."""
+    sys.path.insert(0, str(REPO))
+    try:
+        from srtutor.claims import failed_lessons, load_records
+    finally:
+        sys.path.pop(0)
+    if not claims_file.exists():
+        return 0, []
+    rec = load_records(claims_file)
+    return len(rec.get("claims", [])), failed_lessons(rec)
+
+
+def execute_notebook(src: str, dst: str, parameters: dict, cwd: str, env: dict[str, str], kernel: str = "python3",
+                     claims_file: str | None = None, heartbeat: float = 0.0) -> dict:
     """Execute ``src`` with papermill into ``dst``; never raises, returns a result record.
 
+    The kernel writes the notebook's claims (``srtutor.claims``) to ``claims_file``.
+
     Returns:
-        ``{"notebook", "status" ("ok" | "failed"), "seconds", "error"}`` where ``error`` names
-        the failing cell (index in the source notebook, its first line) and the exception.
+        ``{"notebook", "status" ("ok" | "failed"), "seconds", "error", "claims", "failed_claims"}``
+        where ``error`` names the failing cell (index in the source notebook, its first line)
+        and the exception, and ``failed_claims`` lists the lesson claims that do not hold.
     """
+    import nbformat
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
     os.environ.update(env)
+    if claims_file:
+        Path(claims_file).unlink(missing_ok=True)
+        Path(claims_file).parent.mkdir(parents=True, exist_ok=True)
+        os.environ["SRTUTOR_CLAIMS_FILE"] = claims_file
     t0 = time.perf_counter()
-    rec = {"notebook": src, "status": "ok", "seconds": 0.0, "error": None}
+    rec = {"notebook": src, "status": "ok", "seconds": 0.0, "error": None, "claims": 0, "failed_claims": []}
+    hooks = {}
+    if heartbeat > 0:
+        n = len(nbformat.read(src, as_version=4).cells) + 1  # + papermill's injected parameters
+        hb = _Heartbeat(Path(src).stem, n, heartbeat)
+        hooks = {"on_cell_execute": hb.start, "on_cell_executed": hb.stop}
+    sockets = tempfile.mkdtemp(prefix="srtutor-kernel-")
     try:
         pm.execute_notebook(
             src, dst, parameters=parameters, kernel_name=kernel, cwd=cwd,
             progress_bar=False, log_output=False, start_timeout=120,
+            km=_kernel_manager(kernel, sockets), **hooks,
         )
     except PapermillExecutionError as exc:
         idx = _source_cell_index(Path(src), exc.source)
@@ -148,25 +242,40 @@ def execute_notebook(src: str, dst: str, parameters: dict, cwd: str, env: dict[s
         ))
     except Exception as exc:  # kernel died, bad notebook file, ...
         rec.update(status="failed", error=f"{type(exc).__name__}: {exc}")
+    finally:
+        shutil.rmtree(sockets, ignore_errors=True)
+        if heartbeat > 0:
+            hb.stop()
+    if claims_file:
+        rec["claims"], rec["failed_claims"] = check_claims(Path(claims_file))
     rec["seconds"] = round(time.perf_counter() - t0, 2)
     return rec
 
 
-def execute_all(jobs_list: list[tuple[Path, Path]], parameters: dict, env: dict[str, str], jobs: int) -> list[dict]:
-    """Execute ``(src, dst)`` pairs, ``jobs`` at a time; print a line per notebook as it ends."""
+def execute_all(jobs_list: list[tuple[Path, Path]], parameters: dict, env: dict[str, str], jobs: int,
+                claims_dir: Path | None = None, heartbeat: float = 0.0) -> list[dict]:
+    """Execute ``(src, dst)`` pairs, ``jobs`` at a time; print a line per notebook as it ends.
+
+    Each notebook's claims go to ``claims_dir/<path of the notebook>.json``.
+    """
     results: list[dict] = []
     with cf.ProcessPoolExecutor(max_workers=max(1, min(jobs, len(jobs_list) or 1))) as pool:
         futures = {}
         for src, dst in jobs_list:
             dst.parent.mkdir(parents=True, exist_ok=True)
-            fut = pool.submit(execute_notebook, str(src), str(dst), parameters, str(dst.parent), env)
+            cfile = str(claims_dir / Path(_rel(src)).with_suffix(".json")) if claims_dir else None
+            fut = pool.submit(execute_notebook, str(src), str(dst), parameters, str(dst.parent), env,
+                              "python3", cfile, heartbeat)
             futures[fut] = src
         for fut in cf.as_completed(futures):
             rec = fut.result()
             rec["notebook"] = _rel(Path(rec["notebook"]))
             results.append(rec)
             mark = "ok    " if rec["status"] == "ok" else "FAILED"
-            print(f"  [{mark}] {rec['notebook']:<40s} {rec['seconds']:8.1f} s", flush=True)
+            note = f"  {rec['claims']} claim(s)" if rec.get("claims") else ""
+            if rec.get("failed_claims"):
+                note += f", {len(rec['failed_claims'])} failed lesson(s)"
+            print(f"  [{mark}] {rec['notebook']:<40s} {rec['seconds']:8.1f} s{note}", flush=True)
     order = {_rel(src): i for i, (src, _) in enumerate(jobs_list)}
     return sorted(results, key=lambda r: order.get(r["notebook"], 0))
 
@@ -294,10 +403,10 @@ def _previous_timings(build_dir: Path) -> dict[str, dict]:
         return {}
 
 
-def write_timings(results: list[dict], *, quick: bool, device: str, jobs: int, total: float, build_dir: Path, page: Path | None) -> None:
+def write_timings(results: list[dict], *, mode: str, device: str, jobs: int, total: float, build_dir: Path, page: Path | None) -> None:
     env = environment_summary(device)
     report = {
-        "mode": "quick" if quick else "full",
+        "mode": mode,
         "device": device,
         "jobs": jobs,
         "started_utc": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
@@ -319,7 +428,7 @@ def write_timings(results: list[dict], *, quick: bool, device: str, jobs: int, t
         "This table is generated by `scripts/build_book.py` (`make book`); the same data is in "
         "`_build/timings.json`.",
         "",
-        f"- mode: **{report['mode']}** (`QUICK={'True' if quick else 'False'}`), device `{dev}`"
+        f"- mode: **{mode}** (`QUICK={mode == 'quick'}`, `SMOKE={mode == 'smoke'}`), device `{dev}`"
         f", {jobs} notebook(s) at a time",
         f"- machine: {hw}, Python {env.get('python')}, torch {env.get('torch', '?')}",
         f"- built: {report['started_utc']}",
@@ -405,7 +514,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", type=int, choices=(0, 1), default=1, help="1: quick mode (default), 0: full mode")
     ap.add_argument("--device", default="auto", help="DEVICE parameter of the notebooks (auto, cpu, cuda, ...)")
+    ap.add_argument("--smoke", action="store_true",
+                    help="SMOKE parameter: full-mode data, shapes, models and code paths with a handful of training "
+                         "steps (proves that full mode runs; claims are reported, not enforced)")
     ap.add_argument("--seed", type=int, default=0, help="SEED parameter of the notebooks")
+    ap.add_argument("--threads", type=int, default=None,
+                    help="CPU_THREADS parameter of the notebooks (torch threads on CPU; default: each notebook's own)")
+    ap.add_argument("--heartbeat", type=float, default=30.0,
+                    help="print a progress line every this many seconds of a running cell (0: off; default 30)")
     ap.add_argument("--jobs", type=int, default=2, help="notebooks executed at a time (default 2)")
     ap.add_argument("--only", action="append", default=[], help="execute only the toc notebooks whose name contains this (repeatable)")
     ap.add_argument("--notebook", action="append", default=[], type=Path, help="execute this notebook instead of the toc ones (repeatable; implies --no-html)")
@@ -418,11 +534,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    quick = bool(args.quick)
+    quick = bool(args.quick) and not args.smoke
+    mode = "smoke" if args.smoke else ("quick" if quick else "full")
+    if args.threads is not None and args.threads < 1:
+        print(f"error: --threads must be >= 1, got {args.threads}", file=sys.stderr)
+        return 2
+    if args.heartbeat < 0:
+        print(f"error: --heartbeat must be >= 0 (0 turns it off), got {args.heartbeat}", file=sys.stderr)
+        return 2
     build_dir = args.build_dir.resolve()
     executed = build_dir / "executed"
+    claims_dir = build_dir / "claims"
     t_start = time.perf_counter()
-    params = {"QUICK": quick, "DEVICE": args.device, "SEED": args.seed}
+    params = {"QUICK": quick, "SMOKE": bool(args.smoke), "DEVICE": args.device, "SEED": args.seed}
+    if args.threads is not None:
+        params["CPU_THREADS"] = args.threads
 
     if args.notebook:
         args.no_html = True
@@ -471,15 +597,20 @@ def main(argv: list[str] | None = None) -> int:
                                 "seconds": float(prev.get("seconds", 0.0)), "error": None})
         page = executed / "book" / "timings.md"
 
-    print(f"Executing {len(jobs_list)} notebook(s): mode {'quick' if quick else 'full'}, device {args.device}, "
+    print(f"Executing {len(jobs_list)} notebook(s): mode {mode}, device {args.device}, "
           f"{args.jobs} at a time", flush=True)
     t0 = time.perf_counter()
-    results = execute_all(jobs_list, params, kernel_env(args.jobs), args.jobs)
+    results = execute_all(jobs_list, params, kernel_env(args.jobs), args.jobs, claims_dir, args.heartbeat)
+    if not args.smoke:  # a failed lesson claim fails the build (smoke numbers mean nothing)
+        for r in results:
+            if r["status"] == "ok" and r.get("failed_claims"):
+                r["status"] = "failed"
+                r["error"] = "; ".join(r["failed_claims"])
     t_exec = time.perf_counter() - t0
     build_dir.mkdir(parents=True, exist_ok=True)
     order = {_rel(p): i for i, p in enumerate([s for s, _ in jobs_list])}
     all_results = sorted(results + skipped, key=lambda r: order.get(r["notebook"], len(order)))
-    write_timings(all_results, quick=quick, device=args.device, jobs=args.jobs, total=t_exec, build_dir=build_dir, page=page)
+    write_timings(all_results, mode=mode, device=args.device, jobs=args.jobs, total=t_exec, build_dir=build_dir, page=page)
     print(f"Executed in {t_exec:.1f} s (sum of notebooks {sum(r['seconds'] for r in results):.1f} s); "
           f"timings in {build_dir / 'timings.json'}")
 

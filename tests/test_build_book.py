@@ -30,11 +30,14 @@ build_book = _load_build_module()
 
 @pytest.fixture(scope="module")
 def fixture_run(tmp_path_factory):
-    """Run the CLI once on both fixtures (in parallel, 2 jobs) in full mode."""
+    """Run the CLI once on three fixtures (2 jobs) in full mode: one raises, one has a lesson
+    claim that does not hold, one passes."""
     out = tmp_path_factory.mktemp("build")
     proc = subprocess.run(
         [sys.executable, str(SCRIPT), "--build-dir", str(out), "--quick", "0", "--device", "cpu", "--seed", "3",
-         "--notebook", str(FIXTURES / "failing.ipynb"), "--notebook", str(FIXTURES / "passing.ipynb")],
+         "--threads", "2", "--heartbeat", "0.5",
+         "--notebook", str(FIXTURES / "failing.ipynb"), "--notebook", str(FIXTURES / "broken_claim.ipynb"),
+         "--notebook", str(FIXTURES / "passing.ipynb")],
         capture_output=True, text=True, timeout=300,
     )
     return out, proc
@@ -64,9 +67,62 @@ def test_passing_notebook_parameters_env_and_timings(fixture_run):
     assert recs["tests/fixtures/failing.ipynb"]["status"] == "failed"
     executed = nbformat.read(out / "executed" / "tests" / "fixtures" / "passing.ipynb", as_version=4)
     text = "".join(o.get("text", "") for c in executed.cells if c.cell_type == "code" for o in c.outputs)
-    assert "QUICK=False DEVICE=cpu SEED=3 STATIC=1" in text
+    assert "QUICK=False SMOKE=False DEVICE=cpu SEED=3 THREADS=2 STATIC=1" in text
     # working directory = the notebook's folder in the executed tree
     assert f"cwd={out / 'executed' / 'tests' / 'fixtures'}" in text
+    # its claims were recorded and hold
+    assert ok["claims"] == 1 and ok["failed_claims"] == []
+
+
+def test_failed_lesson_claim_fails_the_build_naming_notebook_claim_and_values(fixture_run):
+    out, proc = fixture_run
+    assert proc.returncode != 0
+    line = next(x for x in proc.stderr.splitlines() if "broken_claim.ipynb" in x)
+    assert line == ("ERROR: notebook tests/fixtures/broken_claim.ipynb: lesson claim 'residual beats plain' does not "
+                    "hold: residual > plain with residual = 30.12, plain = 30.50"), proc.stderr
+    # the failed non-lesson claim does not fail anything; the executed notebook shows both verdicts
+    recs = {r["notebook"]: r for r in json.loads((out / "timings.json").read_text())["notebooks"]}
+    assert recs["tests/fixtures/broken_claim.ipynb"]["status"] == "failed"
+    assert len(recs["tests/fixtures/broken_claim.ipynb"]["failed_claims"]) == 1
+    executed = nbformat.read(out / "executed" / "tests" / "fixtures" / "broken_claim.ipynb", as_version=4)
+    md = "".join(o.get("data", {}).get("text/markdown", "") for c in executed.cells if c.cell_type == "code"
+                 for o in c.outputs)
+    assert "| ✗ |" in md and "✗ not reproduced at this budget: too few steps at this budget |" in md
+    stderr = "".join(o.get("text", "") for c in executed.cells if c.cell_type == "code" for o in c.outputs
+                     if o.get("name") == "stderr")
+    assert "ClaimWarning" in stderr
+
+
+def test_heartbeat_and_no_kernel_tcp_warning(fixture_run):
+    _, proc = fixture_run
+    # cell 5 of 6 in the executed copy (title, parameters, injected parameters, print, sleep, claims)
+    assert "  ... passing: cell 5/6 `import time` running for 1 s" in proc.stdout, proc.stdout
+    assert "  ... passing: cell 5/6 `import time` done in 2 s" in proc.stdout
+    assert "cell 6/6" not in proc.stdout  # quick cells stay silent
+    both = proc.stdout + proc.stderr
+    assert "without encryption" not in both and "TCP" not in both
+
+
+def test_smoke_mode_reports_but_does_not_enforce_claims(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, str(SCRIPT), "--build-dir", str(tmp_path), "--smoke", "--device", "cpu", "--heartbeat", "0",
+         "--notebook", str(FIXTURES / "broken_claim.ipynb")],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads((tmp_path / "timings.json").read_text())
+    assert report["mode"] == "smoke"
+    rec = report["notebooks"][0]
+    assert rec["status"] == "ok" and len(rec["failed_claims"]) == 1
+    assert "1 failed lesson(s)" in proc.stdout
+
+
+@pytest.mark.parametrize("args, msg", [(["--threads", "0"], "--threads"), (["--heartbeat", "-1"], "--heartbeat")])
+def test_bad_options_exit_2(args, msg, tmp_path):
+    proc = subprocess.run([sys.executable, str(SCRIPT), "--build-dir", str(tmp_path), *args,
+                           "--notebook", str(FIXTURES / "passing.ipynb")], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("error: ") and msg in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
 
 
 def _toc_notebooks():
@@ -119,7 +175,7 @@ def test_api_sections_cover_existing_modules():
 def test_timings_page(tmp_path):
     page = tmp_path / "timings.md"
     results = [{"notebook": "book/ch01_introduction.ipynb", "status": "ok", "seconds": 12.34, "error": None}]
-    build_book.write_timings(results, quick=True, device="cpu", jobs=2, total=12.5, build_dir=tmp_path, page=page)
+    build_book.write_timings(results, mode="quick", device="cpu", jobs=2, total=12.5, build_dir=tmp_path, page=page)
     md = page.read_text()
     assert "| [ch01_introduction](ch01_introduction.ipynb) | quick | cpu | 12.3 | ok |" in md
     assert json.loads((tmp_path / "timings.json").read_text())["notebooks"][0]["seconds"] == 12.34
