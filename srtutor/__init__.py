@@ -22,7 +22,7 @@ from typing import Any
 __version__ = "0.1.0"
 
 _SUBMODULES = (
-    "blocks", "book", "claims", "cli", "cli_train", "cli_upscale", "color", "data", "degradation", "domains",
+    "blocks", "book", "claims", "cli", "cli_data", "cli_train", "cli_upscale", "color", "data", "degradation", "domains",
     "evaluate", "io", "losses", "metrics", "models", "pretrained", "published", "realworld", "recipes",
     "resize", "strategies", "taxonomy", "tiling", "train", "unsupervised", "upsample", "viz",
 )

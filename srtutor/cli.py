@@ -28,6 +28,7 @@ Example::
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
 import json
 import os
@@ -143,8 +144,14 @@ def _message(exc: BaseException) -> str:
     if isinstance(exc, MemoryError) or type(exc).__name__ == "OutOfMemoryError":
         msg = (f"out of memory ({msg.splitlines()[0] if msg else 'MemoryError'}); use a smaller --tile or "
                f"--batch, a smaller input, or --device cpu")
-    elif isinstance(exc, OSError) and exc.filename and str(exc.filename) not in msg:
-        msg = f"{msg}: {exc.filename}"
+    elif isinstance(exc, OSError):
+        if exc.filename and str(exc.filename) not in msg:
+            msg = f"{msg}: {exc.filename}"
+        if exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
+            msg += ("; the disk is full or a file-size limit was hit (nothing was left half-written): free space "
+                    "or choose another output path (OUTPUT, --out, --data-dir)")
+        elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+            msg += "; choose a path you may write to"
     return msg
 
 
@@ -212,9 +219,19 @@ def add_evaluate_parser(subparsers: argparse._SubParsersAction) -> argparse.Argu
                    help="kernel that makes the LR image: bicubic (the benchmarks' BI setting, default) "
                         "or the method's own kernel")
     p.add_argument("--download", action="store_true",
-                   help="download the pinned, sha256-verified copy (Set5, Set14, B100) if the folder is missing")
+                   help="download the pinned, sha256-verified files that are missing or wrong (see: srtutor data)")
+    p.add_argument("--no-verify", action="store_true",
+                   help="score the PNG files of the folder as they are, without checking them against the pinned "
+                        "set (your own images; the output counts and names them)")
     p.set_defaults(func=cmd_evaluate)
     return p
+
+
+def torch_float64():
+    """``torch.float64`` (imported when needed: ``import srtutor.cli`` stays light)."""
+    import torch
+
+    return torch.float64
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
@@ -239,11 +256,33 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
                              f"or a pretrained model ({exc})") from None
         protocol = args.protocol if getattr(args, "protocol_given", False) else auto_protocol
     try:
-        result = evaluate_method(method, dataset, args.scale, root=args.data_dir,
-                                 protocol=protocol, lr_kernel=args.lr_kernel, download=args.download)
-    except FileNotFoundError as exc:
-        msg = str(exc).replace("pass root=", "pass --data-dir ").replace("download=True (CLI: --download)", "--download")
-        raise UsageError(msg) from None
+        if args.no_verify:
+            from srtutor.data import load_benchmark
+            from srtutor.evaluate import evaluate_images
+
+            images = load_benchmark(dataset, args.data_dir, verify=False, dtype=torch_float64())
+            result = evaluate_images(images, args.scale, method, protocol=protocol, lr_kernel=args.lr_kernel,
+                                     dataset=dataset)
+        else:
+            result = evaluate_method(method, dataset, args.scale, root=args.data_dir,
+                                     protocol=protocol, lr_kernel=args.lr_kernel, download=args.download)
+    except (FileNotFoundError, ValueError) as exc:
+        from srtutor.data import BenchmarkError
+
+        if not isinstance(exc, (FileNotFoundError, BenchmarkError)):
+            raise
+        msg = (str(exc).replace("pass root=", "pass --data-dir ")
+               .replace("download=True (CLI: --download)", "--download")
+               .replace("verify=False (CLI: --no-verify)", "--no-verify"))
+        raise UsageError(f"--dataset {dataset}: {msg}") from None
+    from srtutor.data import set_folder
+
+    result["verified"] = not args.no_verify
+    result["folder"] = str(set_folder(dataset, args.data_dir))
+    if args.no_verify and args.format != "json":
+        names = [r["name"] for r in result["images"]]
+        print(f"note: --no-verify: {len(names)} unverified images from {result['folder']} scored as "
+              f"{dataset!r}: {', '.join(names)}")
     if args.format == "json":
         print(json.dumps(result, indent=2))
     else:
@@ -264,7 +303,7 @@ def _lazy(module: str) -> Callable[[argparse._SubParsersAction], argparse.Argume
 
 #: functions adding one sub-command each (append yours).
 COMMANDS: list[Callable[[argparse._SubParsersAction], argparse.ArgumentParser]] = [
-    add_evaluate_parser, _lazy("srtutor.cli_train"), _lazy("srtutor.cli_upscale"),
+    add_evaluate_parser, _lazy("srtutor.cli_train"), _lazy("srtutor.cli_upscale"), _lazy("srtutor.cli_data"),
 ]
 
 

@@ -82,7 +82,30 @@ def test_missing_folder_exit_2(capsys, tmp_path):
     err = capsys.readouterr().err
     assert str(tmp_path / "Set5" / "HR") in err and "--data-dir" in err and "--download" in err
     assert main(["evaluate", "--dataset", "Manga109", "--scale", "2", "--data-dir", str(tmp_path)]) == 2
-    assert "no pinned download source" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "none of its 109 files" in err and "--download" in err and err.count("\n") == 1
+
+
+@needs_data
+def test_incomplete_set_exit_2_and_no_verify_names_images(capsys, tmp_path):
+    """After a failed download only 2 of Set5's 5 images are there: no Set5 mean is printed."""
+    import shutil
+
+    hr = tmp_path / "Set5" / "HR"
+    hr.mkdir(parents=True)
+    for name in ("baby.png", "bird.png"):
+        shutil.copy(DATA / "Set5" / "HR" / name, hr / name)
+    assert main(["evaluate", "--dataset", "Set5", "--scale", "4", "--data-dir", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "3 of 5 files missing (butterfly.png, head.png, woman.png)" in err and "--no-verify" in err
+    assert err.count("\n") == 1
+    assert main(["evaluate", "--dataset", "Set5", "--scale", "4", "--data-dir", str(tmp_path), "--no-verify"]) == 0
+    out = capsys.readouterr().out
+    assert "2 unverified images" in out and "baby, bird" in out and "mean" in out
+    r = _run_json(capsys, "--dataset", "Set5", "--scale", "4", "--data-dir", str(tmp_path), "--no-verify")
+    assert r["verified"] is False and r["n_images"] == 2 and [i["name"] for i in r["images"]] == ["baby", "bird"]
+    r = _run_json(capsys, "--dataset", "Set5", "--scale", "4", "--data-dir", str(DATA))
+    assert r["verified"] is True and r["folder"] == str(DATA / "Set5" / "HR")
 
 
 def test_bad_method_and_scale_exit_2(capsys):
