@@ -13,7 +13,7 @@ JOBS   ?= 2
 # made torch 10-30x slower (measured in benchmarks/bench_resize.py and bench_ssim.py)
 export OMP_WAIT_POLICY ?= PASSIVE
 
-.PHONY: venv test book book-fast browser-test bench clean
+.PHONY: venv test wheel-check book book-smoke book-fast browser-test bench clean
 
 venv: $(STAMP)
 
@@ -27,8 +27,17 @@ $(STAMP): requirements.txt pyproject.toml constraints/ci.txt
 test: $(STAMP)
 	$(PY) -m pytest -q tests
 
+# the wheel installed in a new venv outside the repository: README example, CLI, tests against it
+wheel-check:
+	PYTHON=$(PYTHON) scripts/check_wheel.sh
+
 book: $(STAMP)
 	$(PY) scripts/build_book.py --quick $(QUICK) --device $(DEVICE) --jobs $(JOBS)
+
+# every notebook with the full mode's data, shapes, models and code paths but 4 training steps
+# (proves on a CPU that full mode runs; no HTML)
+book-smoke: $(STAMP)
+	$(PY) scripts/build_book.py --smoke --device $(DEVICE) --jobs $(JOBS) --no-html --build-dir _build/smoke
 
 browser-test: $(STAMP)
 	SRTUTOR_BROWSER_TEST=1 $(PY) -m pytest -q tests/browser

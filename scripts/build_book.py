@@ -14,7 +14,8 @@
    written to ``_build/claims/<notebook>.json``) does not hold (not in ``--smoke`` mode).
 4. Write ``_build/timings.json`` and the page ``book/timings.md`` of the executed tree.
 5. Ship MathJax locally (from the npm registry, cached in ``_build/.cache``) so that the
-   pages make no request outside the book, generate the API page, and run
+   pages make no request outside the book, generate the API reference (one page per module),
+   and run
    ``jupyter-book build`` (execution off, warnings are errors) → ``_build/html``.
 
 Usage::
@@ -22,7 +23,7 @@ Usage::
     python scripts/build_book.py                      # quick mode, device auto, 2 jobs
     python scripts/build_book.py --quick 0 --device cuda --jobs 1
     python scripts/build_book.py --only ch02 --only ch04 --no-html
-    python scripts/build_book.py --smoke --device cpu --no-html   # full-mode code paths, 3 steps
+    python scripts/build_book.py --smoke --device cpu --no-html   # full-mode code paths, 4 steps
     python scripts/build_book.py --notebook tests/fixtures/passing.ipynb --no-html --build-dir /tmp/b
 """
 
@@ -86,6 +87,56 @@ def resolve_toc_entry(root: Path, entry: str) -> Path | None:
         if cand.exists():
             return cand
     return None
+
+
+# --------------------------------------------------------------------------------------------
+# the notebooks' first cells: Colab/Binder setup (from _config.yml's repository URL)
+
+SETUP_TAG = "srtutor-setup"
+SETUP_TEMPLATE = """\
+# Colab, Binder or a fresh kernel: install srtutor where it is missing. An installed torch is
+# kept (srtutor needs torch>=2.3, which the platforms have); nothing happens where srtutor is.
+import importlib.util, subprocess, sys
+if importlib.util.find_spec("srtutor") is None:
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
+                    "srtutor[widgets] @ git+{url}"], check=True)"""
+
+
+def repository_url(root: Path = REPO) -> str:
+    """The repository URL: ``repository.url`` of ``_config.yml`` (the one place it is set)."""
+    import yaml
+
+    cfg = yaml.safe_load((root / "_config.yml").read_text())
+    return str(cfg["repository"]["url"]).rstrip("/")
+
+
+def setup_cell_source(url: str) -> str:
+    """The source of the setup cell every chapter notebook starts with (after its title)."""
+    return SETUP_TEMPLATE.format(url=url)
+
+
+def sync_setup_cells(paths: list[Path], url: str) -> list[Path]:
+    """Write the setup cell (tags ``srtutor-setup``, ``remove-cell``) into each notebook, right
+    after the title; returns the notebooks that changed."""
+    import nbformat
+
+    changed = []
+    for path in paths:
+        nb = nbformat.read(path, as_version=4)
+        src = setup_cell_source(url)
+        cells = [c for c in nb.cells if SETUP_TAG in c.metadata.get("tags", [])]
+        if cells:
+            cell = cells[0]
+            if cell.source == src:
+                continue
+            cell.source = src
+        else:
+            cell = nbformat.v4.new_code_cell(src)
+            cell.metadata["tags"] = [SETUP_TAG, "remove-cell"]
+            nb.cells.insert(1, cell)
+        nbformat.write(nb, path)
+        changed.append(path)
+    return changed
 
 
 # --------------------------------------------------------------------------------------------
@@ -186,6 +237,13 @@ def _kernel_manager(kernel: str, sockets_dir: str):
     return KernelManager(kernel_name=kernel, transport="ipc", ip=os.path.join(sockets_dir, "k"))
 
 
+def load_claims(claims_file: Path) -> list[dict]:
+    """The claim records a notebook wrote (``srtutor.claims``); ``[]`` if it wrote none."""
+    if not Path(claims_file).exists():
+        return []
+    return json.loads(Path(claims_file).read_text()).get("claims", [])
+
+
 def check_claims(claims_file: Path) -> tuple[int, list[str]]:
     """(number of claims, messages of failed lesson claims) from a notebook's claims file."""
     sys.path.insert(0, str(REPO))
@@ -227,11 +285,12 @@ def execute_notebook(src: str, dst: str, parameters: dict, cwd: str, env: dict[s
         hb = _Heartbeat(Path(src).stem, n, heartbeat)
         hooks = {"on_cell_execute": hb.start, "on_cell_executed": hb.stop}
     sockets = tempfile.mkdtemp(prefix="srtutor-kernel-")
+    km = _kernel_manager(kernel, sockets)
     try:
         pm.execute_notebook(
             src, dst, parameters=parameters, kernel_name=kernel, cwd=cwd,
             progress_bar=False, log_output=False, start_timeout=120,
-            km=_kernel_manager(kernel, sockets), **hooks,
+            km=km, **hooks,
         )
     except PapermillExecutionError as exc:
         idx = _source_cell_index(Path(src), exc.source)
@@ -243,9 +302,15 @@ def execute_notebook(src: str, dst: str, parameters: dict, cwd: str, env: dict[s
     except Exception as exc:  # kernel died, bad notebook file, ...
         rec.update(status="failed", error=f"{type(exc).__name__}: {exc}")
     finally:
-        shutil.rmtree(sockets, ignore_errors=True)
         if heartbeat > 0:
             hb.stop()
+        try:  # a kernel manager passed to nbclient is ours to shut down
+            if km.has_kernel:
+                km.shutdown_kernel(now=True)
+        except Exception:  # pragma: no cover - best effort: never hide the notebook's own result
+            pass
+        shutil.rmtree(sockets, ignore_errors=True)
+    rec["kernel_alive_after"] = bool(km.has_kernel and km.is_alive())
     if claims_file:
         rec["claims"], rec["failed_claims"] = check_claims(Path(claims_file))
     rec["seconds"] = round(time.perf_counter() - t0, 2)
@@ -308,33 +373,75 @@ def mirror_sources(src_root: Path, dst_root: Path) -> None:
             shutil.copy2(path, target)
 
 
-def api_sections(repo: Path) -> str:
-    """One autodoc section per module found in ``srtutor/`` (missing modules are simply absent)."""
+def api_modules(repo: Path) -> list[str]:
+    """Every public module of the package ``srtutor`` (sub-packages and their modules too),
+    found on disk: a new module gets its API page without editing anything."""
     pkg = repo / "srtutor"
-    mods = sorted(p.stem for p in pkg.glob("*.py") if not p.stem.startswith("_"))
-    mods = [m for m in mods if m not in ("cli",)] + (["cli"] if (pkg / "cli.py").exists() else [])
-    parts = []
-    for m in mods:
-        if m == "models":
-            continue
-        parts.append(f"## `srtutor.{m}`\n\n```{{eval-rst}}\n.. automodule:: srtutor.{m}\n```\n")
-    models = pkg / "models"
-    if (models / "__init__.py").exists():
-        parts.append("## `srtutor.models`\n\n```{eval-rst}\n.. automodule:: srtutor.models\n```\n")
-        for p in sorted(models.glob("*.py")):
-            if not p.stem.startswith("_"):
-                parts.append(f"### `srtutor.models.{p.stem}`\n\n```{{eval-rst}}\n.. automodule:: srtutor.models.{p.stem}\n```\n")
-    return "\n".join(parts)
+    out: list[str] = []
+
+    def walk(folder: Path, prefix: str) -> None:
+        for p in sorted(folder.iterdir()):
+            if p.name.startswith("_"):
+                continue
+            if p.suffix == ".py":
+                out.append(f"{prefix}.{p.stem}")
+            elif p.is_dir() and (p / "__init__.py").exists():
+                out.append(f"{prefix}.{p.name}")
+                walk(p, f"{prefix}.{p.name}")
+
+    walk(pkg, "srtutor")
+    return out
 
 
-def write_api_page(dst_root: Path) -> None:
+def api_page(module: str) -> str:
+    """The Markdown of one module's API page."""
+    return f"# `{module}`\n\n```{{eval-rst}}\n.. automodule:: {module}\n```\n"
+
+
+def api_summary(modules: list[str]) -> str:
+    """The module list of the API index page: an autosummary table (first docstring lines)."""
+    items = "\n".join(f"   {m}" for m in modules)
+    return f"## Modules\n\nOne page per module.\n\n```{{eval-rst}}\n.. autosummary::\n\n{items}\n```\n"
+
+
+def add_api_sections(toc_path: Path, modules: list[str], api_entry: str = "book/api") -> None:
+    """Make each module page a section of the API page in the (executed tree's) ``_toc.yml``."""
+    import yaml
+
+    toc = yaml.safe_load(toc_path.read_text())
+
+    def walk(node) -> bool:
+        if isinstance(node, dict):
+            if node.get("file") == api_entry:
+                node["sections"] = [{"file": f"{api_entry}/{m}"} for m in modules]
+                return True
+            return any(walk(child) for key in ("parts", "chapters", "sections") for child in node.get(key, []) or [])
+        return False
+
+    if not walk(toc):
+        raise ValueError(f"{toc_path} has no entry {api_entry!r}")
+    toc_path.write_text(yaml.safe_dump(toc, sort_keys=False, allow_unicode=True))
+
+
+def write_api_pages(dst_root: Path) -> None:
+    """The API reference in the executed tree: the index page ``book/api.md`` with a module
+    table, one page per module under ``book/api/``, listed as its sections in ``_toc.yml``."""
     page = dst_root / "book" / "api.md"
-    if page.exists():
-        text = page.read_text()
-        marker = re.search(r"<!-- api:modules.*?-->", text)
-        sections = api_sections(REPO)
-        text = text[: marker.start()] + sections + text[marker.end():] if marker else text + "\n" + sections
-        page.write_text(text)
+    if not page.exists():
+        return
+    modules = api_modules(REPO)
+    folder = dst_root / "book" / "api"
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    for m in modules:
+        (folder / f"{m}.md").write_text(api_page(m))
+    text = page.read_text()
+    marker = re.search(r"<!-- api:modules.*?-->", text)
+    summary = api_summary(modules)
+    text = text[: marker.start()] + summary + text[marker.end():] if marker else text + "\n" + summary
+    page.write_text(text)
+    add_api_sections(dst_root / "_toc.yml", modules)
 
 
 def ensure_mathjax(cache: Path) -> Path | None:
@@ -473,6 +580,33 @@ def classify_sphinx_output(lines: list[str]) -> tuple[list[str], list[str]]:
     return fatal, docstrings
 
 
+_REF = re.compile(r'(?:href|src)="([^"#?]*)')
+_DOC_NAME = re.compile(r"(?<![\w/.-])((?:[A-Z][A-Z_]+|(?:book|scripts|tests|benchmarks|binder|srtutor)/[\w./-]+)\.(?:md|py|ipynb|yml|toml|txt))\b")
+_TAGS = re.compile(r"<script.*?</script>|<style.*?</style>|<[^>]+>", re.S)
+
+
+def missing_references(html_dir: Path, repo: Path = REPO) -> list[str]:
+    """References in the built pages to files that do not exist: local links and images that
+    point nowhere, and repository files named in the text (``DESIGN.md``,
+    ``scripts/x.py``, ...) that the repository does not have. One message per problem."""
+    problems = []
+    for page in sorted(html_dir.rglob("*.html")):
+        text = page.read_text(errors="replace")
+        rel = page.relative_to(html_dir)
+        for target in set(_REF.findall(text)):
+            if not target or re.match(r"^[a-z][a-z0-9+.-]*:", target) or target.startswith("//"):
+                continue
+            if not (page.parent / target).exists():
+                problems.append(f"{rel}: link to missing {target}")
+        if rel.parts[0] in ("_modules", "_sources", "_static", "genindex.html", "search.html"):
+            continue  # source listings and theme files quote code, not references
+        visible = _TAGS.sub(" ", text)
+        for name in sorted(set(_DOC_NAME.findall(visible))):
+            if not (repo / name).exists() and not any(repo.glob(f"**/{name}")):
+                problems.append(f"{rel}: names {name}, which is not in the repository")
+    return problems
+
+
 def build_html(executed: Path, build_dir: Path, strict: bool) -> int:
     """``jupyter-book build`` of the executed tree; with ``strict``, warnings on pages fail it."""
     jb = Path(sys.executable).with_name("jupyter-book")
@@ -498,6 +632,15 @@ def build_html(executed: Path, build_dir: Path, strict: bool) -> int:
             print("  " + line, file=sys.stderr)
         rc = 1
     html = build_dir / "jb" / "_build" / "html"
+    if rc == 0 and html.is_dir():
+        missing = missing_references(html)
+        if missing:
+            print(f"{'ERROR' if strict else 'WARNING'}: {len(missing)} reference(s) to missing files in the pages:",
+                  file=sys.stderr)
+            for m in missing[:50]:
+                print("  " + m, file=sys.stderr)
+            if strict:
+                rc = 1
     if rc == 0 and html.is_dir():
         dest = build_dir / "html"
         if dest.exists():
@@ -529,11 +672,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--html-only", action="store_true", help="execute nothing: rebuild the HTML from the executed copies already there")
     ap.add_argument("--no-strict", action="store_true", help="do not turn Sphinx warnings into errors")
     ap.add_argument("--build-dir", type=Path, default=REPO / "_build", help="output folder (default _build)")
+    ap.add_argument("--write-setup-cells", action="store_true",
+                    help="write the Colab/Binder setup cell (URL from _config.yml) into every book notebook and exit")
     return ap.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.write_setup_cells:
+        paths = sorted((REPO / "book").glob("*.ipynb"))
+        for p in sync_setup_cells(paths, repository_url()):
+            print(f"setup cell written: {_rel(p)}")
+        return 0
     quick = bool(args.quick) and not args.smoke
     mode = "smoke" if args.smoke else ("quick" if quick else "full")
     if args.threads is not None and args.threads < 1:
@@ -625,7 +775,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Total time: {time.perf_counter() - t_start:.1f} s")
         return 0
 
-    write_api_page(executed)
+    write_api_pages(executed)
     install_mathjax(ensure_mathjax(build_dir / ".cache"), executed)
     t1 = time.perf_counter()
     rc = build_html(executed, build_dir, strict=not args.no_strict)

@@ -1,7 +1,7 @@
 """srtutor: an executable companion to *Deep Learning for Image Super-resolution: A Survey*
 (Z. Wang, J. Chen, S. C. H. Hoi, TPAMI 2020, arXiv:1902.06068).
 
-Conventions (see ``DESIGN.md``): images are ``torch.Tensor`` of shape ``(N, C, H, W)`` or
+Conventions: images are ``torch.Tensor`` of shape ``(N, C, H, W)`` or
 ``(C, H, W)``, float in ``[0, 1]``, on any device. Conversions to and from files and numpy
 ``HWC uint8`` arrays happen only in :mod:`srtutor.io`.
 
@@ -22,8 +22,10 @@ from typing import Any
 __version__ = "0.1.0"
 
 _SUBMODULES = (
-    "blocks", "book", "claims", "cli", "cli_data", "cli_train", "cli_upscale", "color", "data", "degradation", "domains",
-    "evaluate", "io", "losses", "metrics", "models", "pretrained", "published", "realworld", "recipes",
+    "blocks", "book", "claims", "cli", "cli_data", "cli_train", "cli_upscale", "color", "complexity", "data",
+    "degradation", "domains",
+    "evaluate", "io", "iqa", "losses", "metrics", "models", "pretrained", "priors", "published", "realworld",
+    "recipes",
     "resize", "strategies", "taxonomy", "tiling", "train", "unsupervised", "upsample", "viz",
 )
 

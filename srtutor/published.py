@@ -1,182 +1,383 @@
-"""Published benchmark figures of the classic SR models (survey §3.6), kept as data with their sources.
+"""Published benchmark figures of SR models (survey §3.6), kept as data with per-cell provenance.
 
 PSNR (dB) / SSIM on the Y channel of BT.601 YCbCr, ``scale`` pixels cropped at each border,
 LR made by MATLAB bicubic ``imresize`` (the BI setting) — the protocol of
-:mod:`srtutor.evaluate`. Each row names the BibTeX key (``book/references.bib``) of the table
-it was typed from:
+:mod:`srtutor.evaluate`. Every cell of :data:`ROWS` names
 
-* ``zhang2018rcan`` — Table 3 of the RCAN paper (Zhang et al., ECCV 2018), which collects
-  bicubic, SRCNN, FSRCNN, VDSR, LapSRN and EDSR at ×2/×3/×4 on Set5, Set14, B100, Urban100 and
-  Manga109 in one consistent evaluation (the same figures as the original papers' own tables
-  to within 0.03 dB, e.g. VDSR Set5 ×2 37.53).
-* ``ahn2018carn`` — the CARN paper's comparison table (no Manga109).
-* ``lim2017edsr`` — EDSR *baseline* (16 blocks, 64 channels, ~1.4 M parameters): figures of
-  the authors' released single-scale baseline models as tabulated by later lightweight-SR
-  papers (the EDSR paper itself reports the baseline only on DIV2K validation).
-* ``shi2016espcn`` — ESPCN's ×3 results (PSNR only): trained on ImageNet (``"espcn"``) and
-  on T91 (``"espcn-t91"``, the fair reference for srtutor's T91-trained weights).
+* its **source** (a key of :data:`SOURCES`): the paper and table it was typed from, and whether
+  that table gives the model's *original* figures (its own paper) or a *re-evaluation* /
+  collection by another paper (which one);
+* what it was **checked** against: ``None`` (not checked against a text copy: typed from the
+  table and not confirmed since) or one or more labels of :data:`CHECKS`, the public text copies
+  of the tables whose figures agree with the cell digit for digit.
+
+The survey itself has no PSNR table (its Table 2 lists components, :mod:`srtutor.taxonomy`; its
+Fig. 8 plots PSNR against Multi-Adds, :mod:`srtutor.complexity`).
+
+What was checked (2027-01, text copies found with the search tools; the papers' own tables are
+images in the PDFs): ``esrt-table`` — ×2/×4 on Set5/Set14/B100/Urban100 for SRCNN, FSRCNN,
+VDSR, DRCN, LapSRN, DRRN, MemNet, EDSR-baseline, CARN, RCAN; ``rdsrn-readme`` — ×2/×3/×4 on the
+same four sets for SRCNN, VDSR, DRCN, DRRN, MemNet, RDN, RCAN, CARN (it has copying slips:
+its Urban100 ×4 for DRCN/DRRN/MemNet repeats ×3, so only cells another copy confirms or that
+stand alone are used); ``hsrr-readme`` — ×4 for about forty models; ``msrn-readme`` — the MSRN
+authors' README, which restates the paper's table ("old (paper)") beside re-trained models;
+``swinir-text`` — a text copy of the SwinIR paper whose Tables 2–3 restate RCAN and DBPN (×2–×4,
+five sets) and CARN with Manga109.
+A cell where two copies disagree (DRCN Set14/Urban100 ×2, DRRN Set5/Set14 ×2) is left out.
+
+Corrections made with this provenance (see also :data:`SOURCES`):
+
+* the **EDSR-baseline** rows were attributed to the EDSR paper, whose tables report the baseline
+  only on DIV2K validation: they are re-evaluations of the authors' released baseline models
+  as tabulated by later lightweight-SR papers (``edsr-baseline-reeval``; ×2/×4 on four sets
+  confirmed by ``esrt-table``; ×3 and Manga109 not checked);
+* the **VDSR** and **FSRCNN** rows are RCAN's Table 3 (Zhang et al. 2018), not "their papers":
+  VDSR's own figures differ in the second decimal and in SSIM (e.g. Set14 ×2 33.03/0.9124 in
+  Kim et al. vs 33.05/0.9130 in RCAN's table); VDSR's own ×2/×4 figures are added as
+  ``vdsr-paper`` (checked: ``esrt-table``, ``hsrr-readme``);
+* **LapSRN ×2 Set14/B100** (33.08/0.9130, 31.80/0.8950) are not confirmed: the text copy of the
+  ×2 comparison gives 32.99/0.9124 and 31.80/0.8952 (its other LapSRN ×2 cells agree with ours);
+  left as typed, marked unchecked.
+
+New rows: DRCN, DRRN, MemNet (×2/×3/×4 where confirmed), RDN (×2/×3/×4, no Manga109), RCAN
+(×2/×3/×4, five sets), DBPN (×2/×4, five sets), MSRN (×2/×3/×4, five sets, from the authors'
+README), CARN on Manga109 (SwinIR's Table 3: a re-evaluation) and ``vdsr-paper``. Not added (no
+text copy found): CARN-M, Manga109 for RDN/DRCN/DRRN/MemNet, DBPN ×3.
 
 SRCNN's rows are its 9-5-5 model trained on ImageNet (TPAMI 2016); trained on T91 it gets
-about 0.2–0.4 dB less (Dong et al. 2016, Fig. 5). The numbers were typed by hand from the
-tables; ``None`` marks a figure the source does not give.
+about 0.2–0.4 dB less (Dong et al. 2016, Fig. 5). ``None`` marks a figure the source does not give.
 
-Checked (2026-12) against public text copies of these tables (later papers' comparison tables
-and project READMEs; RCAN's and CARN's own tables are images): the bicubic, SRCNN, LapSRN ×4,
-EDSR ×4, CARN and EDSR-baseline ×2/×4 rows agree; VDSR's and FSRCNN ×2's differ from their
-original papers by ≤ 0.05 dB (RCAN's re-evaluation, e.g. VDSR Set14 ×2 33.05 here, 33.03 in
-Kim et al.); ESPCN's ImageNet row was corrected to 33.13 / 29.49. Not yet checked against a
-text source: the Manga109 ×2/×3 cells, FSRCNN/LapSRN ×3 and EDSR-baseline ×3.
-
-    >>> from srtutor.published import published
+    >>> from srtutor.published import published, provenance
     >>> published("vdsr", "Set5", 2)
     (37.53, 0.959)
+    >>> provenance("vdsr", "Set5", 2)["kind"]
+    're-evaluation'
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Optional
 
-__all__ = ["ROWS", "DATASETS", "METHODS", "published", "published_rows", "reference", "markdown_table"]
+__all__ = ["ROWS", "DATASETS", "METHODS", "SOURCES", "CHECKS", "PAPERS", "Source", "published", "published_rows",
+           "provenance", "reference", "markdown_table"]
 
 #: benchmark sets in the order of the survey's tables.
 DATASETS = ("Set5", "Set14", "B100", "Urban100", "Manga109")
 #: methods in the order of the appendix table (oldest first).
-METHODS = ("bicubic", "srcnn", "fsrcnn", "espcn", "espcn-t91", "vdsr", "lapsrn", "edsr-baseline", "carn", "edsr")
+METHODS = ("bicubic", "srcnn", "fsrcnn", "espcn", "espcn-t91", "vdsr", "vdsr-paper", "drcn", "lapsrn", "drrn",
+           "memnet", "edsr-baseline", "carn", "msrn", "dbpn", "edsr", "rdn", "rcan")
 
-#: ``(method, dataset, scale, psnr, ssim, source_bibtex_key)``.
-ROWS: tuple[tuple[str, str, int, float, Optional[float], str], ...] = (
-    ("bicubic", "Set5", 2, 33.66, 0.9299, "zhang2018rcan"),
-    ("bicubic", "Set14", 2, 30.24, 0.8688, "zhang2018rcan"),
-    ("bicubic", "B100", 2, 29.56, 0.8431, "zhang2018rcan"),
-    ("bicubic", "Urban100", 2, 26.88, 0.8403, "zhang2018rcan"),
-    ("bicubic", "Manga109", 2, 30.80, 0.9339, "zhang2018rcan"),
-    ("srcnn", "Set5", 2, 36.66, 0.9542, "zhang2018rcan"),
-    ("srcnn", "Set14", 2, 32.45, 0.9067, "zhang2018rcan"),
-    ("srcnn", "B100", 2, 31.36, 0.8879, "zhang2018rcan"),
-    ("srcnn", "Urban100", 2, 29.50, 0.8946, "zhang2018rcan"),
-    ("srcnn", "Manga109", 2, 35.60, 0.9663, "zhang2018rcan"),
-    ("fsrcnn", "Set5", 2, 37.05, 0.9560, "zhang2018rcan"),
-    ("fsrcnn", "Set14", 2, 32.66, 0.9090, "zhang2018rcan"),
-    ("fsrcnn", "B100", 2, 31.53, 0.8920, "zhang2018rcan"),
-    ("fsrcnn", "Urban100", 2, 29.88, 0.9020, "zhang2018rcan"),
-    ("fsrcnn", "Manga109", 2, 36.67, 0.9710, "zhang2018rcan"),
-    ("vdsr", "Set5", 2, 37.53, 0.9590, "zhang2018rcan"),
-    ("vdsr", "Set14", 2, 33.05, 0.9130, "zhang2018rcan"),
-    ("vdsr", "B100", 2, 31.90, 0.8960, "zhang2018rcan"),
-    ("vdsr", "Urban100", 2, 30.77, 0.9140, "zhang2018rcan"),
-    ("vdsr", "Manga109", 2, 37.22, 0.9750, "zhang2018rcan"),
-    ("lapsrn", "Set5", 2, 37.52, 0.9591, "zhang2018rcan"),
-    ("lapsrn", "Set14", 2, 33.08, 0.9130, "zhang2018rcan"),
-    ("lapsrn", "B100", 2, 31.80, 0.8950, "zhang2018rcan"),
-    ("lapsrn", "Urban100", 2, 30.41, 0.9101, "zhang2018rcan"),
-    ("lapsrn", "Manga109", 2, 37.27, 0.9740, "zhang2018rcan"),
-    ("edsr", "Set5", 2, 38.11, 0.9602, "zhang2018rcan"),
-    ("edsr", "Set14", 2, 33.92, 0.9195, "zhang2018rcan"),
-    ("edsr", "B100", 2, 32.32, 0.9013, "zhang2018rcan"),
-    ("edsr", "Urban100", 2, 32.93, 0.9351, "zhang2018rcan"),
-    ("edsr", "Manga109", 2, 39.10, 0.9773, "zhang2018rcan"),
-    ("bicubic", "Set5", 3, 30.39, 0.8682, "zhang2018rcan"),
-    ("bicubic", "Set14", 3, 27.55, 0.7742, "zhang2018rcan"),
-    ("bicubic", "B100", 3, 27.21, 0.7385, "zhang2018rcan"),
-    ("bicubic", "Urban100", 3, 24.46, 0.7349, "zhang2018rcan"),
-    ("bicubic", "Manga109", 3, 26.95, 0.8556, "zhang2018rcan"),
-    ("srcnn", "Set5", 3, 32.75, 0.9090, "zhang2018rcan"),
-    ("srcnn", "Set14", 3, 29.30, 0.8215, "zhang2018rcan"),
-    ("srcnn", "B100", 3, 28.41, 0.7863, "zhang2018rcan"),
-    ("srcnn", "Urban100", 3, 26.24, 0.7989, "zhang2018rcan"),
-    ("srcnn", "Manga109", 3, 30.48, 0.9117, "zhang2018rcan"),
-    ("fsrcnn", "Set5", 3, 33.18, 0.9140, "zhang2018rcan"),
-    ("fsrcnn", "Set14", 3, 29.37, 0.8240, "zhang2018rcan"),
-    ("fsrcnn", "B100", 3, 28.53, 0.7910, "zhang2018rcan"),
-    ("fsrcnn", "Urban100", 3, 26.43, 0.8080, "zhang2018rcan"),
-    ("fsrcnn", "Manga109", 3, 31.10, 0.9210, "zhang2018rcan"),
-    ("vdsr", "Set5", 3, 33.67, 0.9210, "zhang2018rcan"),
-    ("vdsr", "Set14", 3, 29.78, 0.8320, "zhang2018rcan"),
-    ("vdsr", "B100", 3, 28.83, 0.7990, "zhang2018rcan"),
-    ("vdsr", "Urban100", 3, 27.14, 0.8290, "zhang2018rcan"),
-    ("vdsr", "Manga109", 3, 32.01, 0.9340, "zhang2018rcan"),
-    ("lapsrn", "Set5", 3, 33.82, 0.9227, "zhang2018rcan"),
-    ("lapsrn", "Set14", 3, 29.87, 0.8320, "zhang2018rcan"),
-    ("lapsrn", "B100", 3, 28.82, 0.7980, "zhang2018rcan"),
-    ("lapsrn", "Urban100", 3, 27.07, 0.8280, "zhang2018rcan"),
-    ("lapsrn", "Manga109", 3, 32.21, 0.9350, "zhang2018rcan"),
-    ("edsr", "Set5", 3, 34.65, 0.9280, "zhang2018rcan"),
-    ("edsr", "Set14", 3, 30.52, 0.8462, "zhang2018rcan"),
-    ("edsr", "B100", 3, 29.25, 0.8093, "zhang2018rcan"),
-    ("edsr", "Urban100", 3, 28.80, 0.8653, "zhang2018rcan"),
-    ("edsr", "Manga109", 3, 34.17, 0.9476, "zhang2018rcan"),
-    ("bicubic", "Set5", 4, 28.42, 0.8104, "zhang2018rcan"),
-    ("bicubic", "Set14", 4, 26.00, 0.7027, "zhang2018rcan"),
-    ("bicubic", "B100", 4, 25.96, 0.6675, "zhang2018rcan"),
-    ("bicubic", "Urban100", 4, 23.14, 0.6577, "zhang2018rcan"),
-    ("bicubic", "Manga109", 4, 24.89, 0.7866, "zhang2018rcan"),
-    ("srcnn", "Set5", 4, 30.48, 0.8628, "zhang2018rcan"),
-    ("srcnn", "Set14", 4, 27.50, 0.7513, "zhang2018rcan"),
-    ("srcnn", "B100", 4, 26.90, 0.7101, "zhang2018rcan"),
-    ("srcnn", "Urban100", 4, 24.52, 0.7221, "zhang2018rcan"),
-    ("srcnn", "Manga109", 4, 27.58, 0.8555, "zhang2018rcan"),
-    ("fsrcnn", "Set5", 4, 30.72, 0.8660, "zhang2018rcan"),
-    ("fsrcnn", "Set14", 4, 27.61, 0.7550, "zhang2018rcan"),
-    ("fsrcnn", "B100", 4, 26.98, 0.7150, "zhang2018rcan"),
-    ("fsrcnn", "Urban100", 4, 24.62, 0.7280, "zhang2018rcan"),
-    ("fsrcnn", "Manga109", 4, 27.90, 0.8610, "zhang2018rcan"),
-    ("vdsr", "Set5", 4, 31.35, 0.8830, "zhang2018rcan"),
-    ("vdsr", "Set14", 4, 28.02, 0.7680, "zhang2018rcan"),
-    ("vdsr", "B100", 4, 27.29, 0.7260, "zhang2018rcan"),
-    ("vdsr", "Urban100", 4, 25.18, 0.7540, "zhang2018rcan"),
-    ("vdsr", "Manga109", 4, 28.83, 0.8870, "zhang2018rcan"),
-    ("lapsrn", "Set5", 4, 31.54, 0.8850, "zhang2018rcan"),
-    ("lapsrn", "Set14", 4, 28.19, 0.7720, "zhang2018rcan"),
-    ("lapsrn", "B100", 4, 27.32, 0.7270, "zhang2018rcan"),
-    ("lapsrn", "Urban100", 4, 25.21, 0.7560, "zhang2018rcan"),
-    ("lapsrn", "Manga109", 4, 29.09, 0.8900, "zhang2018rcan"),
-    ("edsr", "Set5", 4, 32.46, 0.8968, "zhang2018rcan"),
-    ("edsr", "Set14", 4, 28.80, 0.7876, "zhang2018rcan"),
-    ("edsr", "B100", 4, 27.71, 0.7420, "zhang2018rcan"),
-    ("edsr", "Urban100", 4, 26.64, 0.8033, "zhang2018rcan"),
-    ("edsr", "Manga109", 4, 31.02, 0.9148, "zhang2018rcan"),
-    ("carn", "Set5", 2, 37.76, 0.9590, "ahn2018carn"),
-    ("carn", "Set14", 2, 33.52, 0.9166, "ahn2018carn"),
-    ("carn", "B100", 2, 32.09, 0.8978, "ahn2018carn"),
-    ("carn", "Urban100", 2, 31.92, 0.9256, "ahn2018carn"),
-    ("edsr-baseline", "Set5", 2, 37.99, 0.9604, "lim2017edsr"),
-    ("edsr-baseline", "Set14", 2, 33.57, 0.9175, "lim2017edsr"),
-    ("edsr-baseline", "B100", 2, 32.16, 0.8994, "lim2017edsr"),
-    ("edsr-baseline", "Urban100", 2, 31.98, 0.9272, "lim2017edsr"),
-    ("edsr-baseline", "Manga109", 2, 38.54, 0.9769, "lim2017edsr"),
-    ("carn", "Set5", 3, 34.29, 0.9255, "ahn2018carn"),
-    ("carn", "Set14", 3, 30.29, 0.8407, "ahn2018carn"),
-    ("carn", "B100", 3, 29.06, 0.8034, "ahn2018carn"),
-    ("carn", "Urban100", 3, 28.06, 0.8493, "ahn2018carn"),
-    ("edsr-baseline", "Set5", 3, 34.37, 0.9270, "lim2017edsr"),
-    ("edsr-baseline", "Set14", 3, 30.28, 0.8417, "lim2017edsr"),
-    ("edsr-baseline", "B100", 3, 29.09, 0.8052, "lim2017edsr"),
-    ("edsr-baseline", "Urban100", 3, 28.15, 0.8527, "lim2017edsr"),
-    ("edsr-baseline", "Manga109", 3, 33.45, 0.9439, "lim2017edsr"),
-    ("carn", "Set5", 4, 32.13, 0.8937, "ahn2018carn"),
-    ("carn", "Set14", 4, 28.60, 0.7806, "ahn2018carn"),
-    ("carn", "B100", 4, 27.58, 0.7349, "ahn2018carn"),
-    ("carn", "Urban100", 4, 26.07, 0.7837, "ahn2018carn"),
-    ("edsr-baseline", "Set5", 4, 32.09, 0.8938, "lim2017edsr"),
-    ("edsr-baseline", "Set14", 4, 28.58, 0.7813, "lim2017edsr"),
-    ("edsr-baseline", "B100", 4, 27.57, 0.7357, "lim2017edsr"),
-    ("edsr-baseline", "Urban100", 4, 26.04, 0.7849, "lim2017edsr"),
-    ("edsr-baseline", "Manga109", 4, 30.35, 0.9067, "lim2017edsr"),
-    ("espcn", "Set5", 3, 33.13, None, "shi2016espcn"),
-    ("espcn", "Set14", 3, 29.49, None, "shi2016espcn"),
-    ("espcn-t91", "Set5", 3, 32.55, None, "shi2016espcn"),
-    ("espcn-t91", "Set14", 3, 29.08, None, "shi2016espcn"),
+
+@dataclass(frozen=True)
+class Source:
+    """Where a cell's figure was typed from.
+
+    Attributes:
+        key: BibTeX key (``book/references.bib``) of the paper whose table holds the figure.
+        table: that table (``""`` when not identified).
+        kind: ``"original"`` when the table is in the models' own paper, ``"re-evaluation"``
+            when it evaluates or collects other papers' models (per row, :func:`published_rows`
+            decides from :data:`PAPERS`: RCAN's Table 3 is original for RCAN, a re-evaluation
+            for VDSR).
+        of: the model's own paper when the source has no single key.
+        note: what else a reader should know.
+    """
+
+    key: str
+    table: str
+    kind: str
+    of: str = ""
+    note: str = ""
+
+
+SOURCES: dict[str, Source] = {
+    "rcan-t3": Source("zhang2018rcan", "Table 3", "re-evaluation", "",
+                      "RCAN's comparison (bicubic, SRCNN, FSRCNN, VDSR, LapSRN, EDSR, RCAN) at x2/x3/x4 on five "
+                      "sets; original for RCAN's own rows"),
+    "carn-paper": Source("ahn2018carn", "Table (benchmark comparison)", "original", "", "no Manga109"),
+    "edsr-baseline-reeval": Source("", "lightweight-SR comparison tables", "re-evaluation", "lim2017edsr",
+                                   "the authors' released EDSR-baseline models as tabulated by later lightweight-SR "
+                                   "papers; the EDSR paper reports the baseline only on DIV2K validation"),
+    "espcn-paper": Source("shi2016espcn", "Table (x3 results)", "original", "", "PSNR only"),
+    "vdsr-paper": Source("kim2016vdsr", "Table (benchmark comparison)", "original"),
+    "drcn-paper": Source("kim2016drcn", "Table (benchmark comparison)", "original"),
+    "drrn-paper": Source("tai2017drrn", "Table (benchmark comparison)", "original"),
+    "memnet-paper": Source("tai2017memnet", "Table (benchmark comparison)", "original"),
+    "rdn-paper": Source("zhang2018rdn", "Table (BI degradation)", "original"),
+    "dbpn-paper": Source("haris2018dbpn", "Table (benchmark comparison)", "original"),
+    "msrn-paper": Source("li2018msrn", "Table (benchmark comparison)", "original"),
+    "swinir-t3": Source("", "SwinIR (Liang et al., ICCVW 2021) Table 3", "re-evaluation", "ahn2018carn",
+                        "CARN on Manga109, which the CARN paper does not report"),
+}
+
+#: the public text copies of the tables used to check cells (labels used in :data:`ROWS`).
+CHECKS: dict[str, str] = {
+    "esrt-table": "a LaTeX copy of a x2/x4 comparison table (SRCNN ... IPT; Set5, Set14, BSD100, Urban100) in "
+                  "the README of github.com/nbaghel777/SRTransGAN",
+    "rdsrn-readme": "the x2/x3/x4 tables (SRCNN, VDSR, DRCN, DRRN, MemNet, RDN, RCAN, CARN) in the README of the "
+                    "RDSRN repository (Recursive Distillation SR Network, ICCE 2021)",
+    "hsrr-readme": "the x4 table of the Holistic-Super-Resolution-Review repository's README",
+    "msrn-readme": "the MSRN authors' README (MSRN-PyTorch), rows 'old (paper)'",
+    "swinir-text": "a Markdown text copy of the SwinIR paper (Liang et al., ICCVW 2021), Tables 2 and 3 (RCAN, DBPN, "
+                   "CARN with Manga109)",
+    "prior-check": "checked by an earlier session against a text copy not recorded here (ESPCN x3)",
+}
+
+#: ``(method, dataset, scale, psnr, ssim, source_id, checked)``; ``source_id`` a key of
+#: :data:`SOURCES`, ``checked`` ``None`` or ``"+"``-joined labels of :data:`CHECKS`.
+ROWS: tuple[tuple[str, str, int, float, Optional[float], str, Optional[str]], ...] = (
+    ("bicubic", "Set5", 2, 33.66, 0.9299, "rcan-t3", None),
+    ("bicubic", "Set14", 2, 30.24, 0.8688, "rcan-t3", None),
+    ("bicubic", "B100", 2, 29.56, 0.8431, "rcan-t3", None),
+    ("bicubic", "Urban100", 2, 26.88, 0.8403, "rcan-t3", None),
+    ("bicubic", "Manga109", 2, 30.80, 0.9339, "rcan-t3", None),
+    ("srcnn", "Set5", 2, 36.66, 0.9542, "rcan-t3", "esrt-table"),
+    ("srcnn", "Set14", 2, 32.45, 0.9067, "rcan-t3", "esrt-table"),
+    ("srcnn", "B100", 2, 31.36, 0.8879, "rcan-t3", "esrt-table"),
+    ("srcnn", "Urban100", 2, 29.50, 0.8946, "rcan-t3", "esrt-table"),
+    ("srcnn", "Manga109", 2, 35.60, 0.9663, "rcan-t3", None),
+    ("fsrcnn", "Set5", 2, 37.05, 0.9560, "rcan-t3", None),
+    ("fsrcnn", "Set14", 2, 32.66, 0.9090, "rcan-t3", None),
+    ("fsrcnn", "B100", 2, 31.53, 0.8920, "rcan-t3", None),
+    ("fsrcnn", "Urban100", 2, 29.88, 0.9020, "rcan-t3", None),
+    ("fsrcnn", "Manga109", 2, 36.67, 0.9710, "rcan-t3", None),
+    ("vdsr", "Set5", 2, 37.53, 0.9590, "rcan-t3", None),
+    ("vdsr", "Set14", 2, 33.05, 0.9130, "rcan-t3", None),
+    ("vdsr", "B100", 2, 31.90, 0.8960, "rcan-t3", None),
+    ("vdsr", "Urban100", 2, 30.77, 0.9140, "rcan-t3", None),
+    ("vdsr", "Manga109", 2, 37.22, 0.9750, "rcan-t3", None),
+    ("lapsrn", "Set5", 2, 37.52, 0.9591, "rcan-t3", "esrt-table"),
+    ("lapsrn", "Set14", 2, 33.08, 0.9130, "rcan-t3", None),
+    ("lapsrn", "B100", 2, 31.80, 0.8950, "rcan-t3", None),
+    ("lapsrn", "Urban100", 2, 30.41, 0.9101, "rcan-t3", None),
+    ("lapsrn", "Manga109", 2, 37.27, 0.9740, "rcan-t3", None),
+    ("edsr", "Set5", 2, 38.11, 0.9602, "rcan-t3", None),
+    ("edsr", "Set14", 2, 33.92, 0.9195, "rcan-t3", None),
+    ("edsr", "B100", 2, 32.32, 0.9013, "rcan-t3", None),
+    ("edsr", "Urban100", 2, 32.93, 0.9351, "rcan-t3", None),
+    ("edsr", "Manga109", 2, 39.10, 0.9773, "rcan-t3", None),
+    ("bicubic", "Set5", 3, 30.39, 0.8682, "rcan-t3", None),
+    ("bicubic", "Set14", 3, 27.55, 0.7742, "rcan-t3", None),
+    ("bicubic", "B100", 3, 27.21, 0.7385, "rcan-t3", None),
+    ("bicubic", "Urban100", 3, 24.46, 0.7349, "rcan-t3", None),
+    ("bicubic", "Manga109", 3, 26.95, 0.8556, "rcan-t3", None),
+    ("srcnn", "Set5", 3, 32.75, 0.9090, "rcan-t3", None),
+    ("srcnn", "Set14", 3, 29.30, 0.8215, "rcan-t3", None),
+    ("srcnn", "B100", 3, 28.41, 0.7863, "rcan-t3", None),
+    ("srcnn", "Urban100", 3, 26.24, 0.7989, "rcan-t3", None),
+    ("srcnn", "Manga109", 3, 30.48, 0.9117, "rcan-t3", None),
+    ("fsrcnn", "Set5", 3, 33.18, 0.9140, "rcan-t3", None),
+    ("fsrcnn", "Set14", 3, 29.37, 0.8240, "rcan-t3", None),
+    ("fsrcnn", "B100", 3, 28.53, 0.7910, "rcan-t3", None),
+    ("fsrcnn", "Urban100", 3, 26.43, 0.8080, "rcan-t3", None),
+    ("fsrcnn", "Manga109", 3, 31.10, 0.9210, "rcan-t3", None),
+    ("vdsr", "Set5", 3, 33.67, 0.9210, "rcan-t3", None),
+    ("vdsr", "Set14", 3, 29.78, 0.8320, "rcan-t3", None),
+    ("vdsr", "B100", 3, 28.83, 0.7990, "rcan-t3", None),
+    ("vdsr", "Urban100", 3, 27.14, 0.8290, "rcan-t3", None),
+    ("vdsr", "Manga109", 3, 32.01, 0.9340, "rcan-t3", None),
+    ("lapsrn", "Set5", 3, 33.82, 0.9227, "rcan-t3", None),
+    ("lapsrn", "Set14", 3, 29.87, 0.8320, "rcan-t3", None),
+    ("lapsrn", "B100", 3, 28.82, 0.7980, "rcan-t3", None),
+    ("lapsrn", "Urban100", 3, 27.07, 0.8280, "rcan-t3", None),
+    ("lapsrn", "Manga109", 3, 32.21, 0.9350, "rcan-t3", None),
+    ("edsr", "Set5", 3, 34.65, 0.9280, "rcan-t3", None),
+    ("edsr", "Set14", 3, 30.52, 0.8462, "rcan-t3", None),
+    ("edsr", "B100", 3, 29.25, 0.8093, "rcan-t3", None),
+    ("edsr", "Urban100", 3, 28.80, 0.8653, "rcan-t3", None),
+    ("edsr", "Manga109", 3, 34.17, 0.9476, "rcan-t3", None),
+    ("bicubic", "Set5", 4, 28.42, 0.8104, "rcan-t3", None),
+    ("bicubic", "Set14", 4, 26.00, 0.7027, "rcan-t3", None),
+    ("bicubic", "B100", 4, 25.96, 0.6675, "rcan-t3", None),
+    ("bicubic", "Urban100", 4, 23.14, 0.6577, "rcan-t3", None),
+    ("bicubic", "Manga109", 4, 24.89, 0.7866, "rcan-t3", None),
+    ("srcnn", "Set5", 4, 30.48, 0.8628, "rcan-t3", "esrt-table+hsrr-readme"),
+    ("srcnn", "Set14", 4, 27.50, 0.7513, "rcan-t3", "esrt-table+hsrr-readme"),
+    ("srcnn", "B100", 4, 26.90, 0.7101, "rcan-t3", "esrt-table"),
+    ("srcnn", "Urban100", 4, 24.52, 0.7221, "rcan-t3", "esrt-table"),
+    ("srcnn", "Manga109", 4, 27.58, 0.8555, "rcan-t3", None),
+    ("fsrcnn", "Set5", 4, 30.72, 0.8660, "rcan-t3", "esrt-table"),
+    ("fsrcnn", "Set14", 4, 27.61, 0.7550, "rcan-t3", "esrt-table"),
+    ("fsrcnn", "B100", 4, 26.98, 0.7150, "rcan-t3", "esrt-table"),
+    ("fsrcnn", "Urban100", 4, 24.62, 0.7280, "rcan-t3", "esrt-table"),
+    ("fsrcnn", "Manga109", 4, 27.90, 0.8610, "rcan-t3", None),
+    ("vdsr", "Set5", 4, 31.35, 0.8830, "rcan-t3", None),
+    ("vdsr", "Set14", 4, 28.02, 0.7680, "rcan-t3", None),
+    ("vdsr", "B100", 4, 27.29, 0.7260, "rcan-t3", None),
+    ("vdsr", "Urban100", 4, 25.18, 0.7540, "rcan-t3", None),
+    ("vdsr", "Manga109", 4, 28.83, 0.8870, "rcan-t3", None),
+    ("lapsrn", "Set5", 4, 31.54, 0.8850, "rcan-t3", "hsrr-readme"),
+    ("lapsrn", "Set14", 4, 28.19, 0.7720, "rcan-t3", "hsrr-readme"),
+    ("lapsrn", "B100", 4, 27.32, 0.7270, "rcan-t3", "hsrr-readme"),
+    ("lapsrn", "Urban100", 4, 25.21, 0.7560, "rcan-t3", "hsrr-readme"),
+    ("lapsrn", "Manga109", 4, 29.09, 0.8900, "rcan-t3", None),
+    ("edsr", "Set5", 4, 32.46, 0.8968, "rcan-t3", "hsrr-readme"),
+    ("edsr", "Set14", 4, 28.80, 0.7876, "rcan-t3", "hsrr-readme"),
+    ("edsr", "B100", 4, 27.71, 0.7420, "rcan-t3", "hsrr-readme"),
+    ("edsr", "Urban100", 4, 26.64, 0.8033, "rcan-t3", "hsrr-readme"),
+    ("edsr", "Manga109", 4, 31.02, 0.9148, "rcan-t3", None),
+    ("carn", "Set5", 2, 37.76, 0.9590, "carn-paper", "esrt-table+swinir-text"),
+    ("carn", "Set14", 2, 33.52, 0.9166, "carn-paper", "esrt-table+swinir-text"),
+    ("carn", "B100", 2, 32.09, 0.8978, "carn-paper", "esrt-table+swinir-text"),
+    ("carn", "Urban100", 2, 31.92, 0.9256, "carn-paper", "esrt-table+swinir-text"),
+    ("edsr-baseline", "Set5", 2, 37.99, 0.9604, "edsr-baseline-reeval", "esrt-table"),
+    ("edsr-baseline", "Set14", 2, 33.57, 0.9175, "edsr-baseline-reeval", "esrt-table"),
+    ("edsr-baseline", "B100", 2, 32.16, 0.8994, "edsr-baseline-reeval", "esrt-table"),
+    ("edsr-baseline", "Urban100", 2, 31.98, 0.9272, "edsr-baseline-reeval", "esrt-table"),
+    ("edsr-baseline", "Manga109", 2, 38.54, 0.9769, "edsr-baseline-reeval", None),
+    ("carn", "Set5", 3, 34.29, 0.9255, "carn-paper", "rdsrn-readme+swinir-text"),
+    ("carn", "Set14", 3, 30.29, 0.8407, "carn-paper", "rdsrn-readme+swinir-text"),
+    ("carn", "B100", 3, 29.06, 0.8034, "carn-paper", "rdsrn-readme+swinir-text"),
+    ("carn", "Urban100", 3, 28.06, 0.8493, "carn-paper", "rdsrn-readme+swinir-text"),
+    ("edsr-baseline", "Set5", 3, 34.37, 0.9270, "edsr-baseline-reeval", None),
+    ("edsr-baseline", "Set14", 3, 30.28, 0.8417, "edsr-baseline-reeval", None),
+    ("edsr-baseline", "B100", 3, 29.09, 0.8052, "edsr-baseline-reeval", None),
+    ("edsr-baseline", "Urban100", 3, 28.15, 0.8527, "edsr-baseline-reeval", None),
+    ("edsr-baseline", "Manga109", 3, 33.45, 0.9439, "edsr-baseline-reeval", None),
+    ("carn", "Set5", 4, 32.13, 0.8937, "carn-paper", "esrt-table+hsrr-readme+swinir-text"),
+    ("carn", "Set14", 4, 28.60, 0.7806, "carn-paper", "esrt-table+hsrr-readme+swinir-text"),
+    ("carn", "B100", 4, 27.58, 0.7349, "carn-paper", "esrt-table+hsrr-readme+swinir-text"),
+    ("carn", "Urban100", 4, 26.07, 0.7837, "carn-paper", "esrt-table+hsrr-readme+swinir-text"),
+    ("edsr-baseline", "Set5", 4, 32.09, 0.8938, "edsr-baseline-reeval", "esrt-table"),
+    ("edsr-baseline", "Set14", 4, 28.58, 0.7813, "edsr-baseline-reeval", "esrt-table"),
+    ("edsr-baseline", "B100", 4, 27.57, 0.7357, "edsr-baseline-reeval", "esrt-table"),
+    ("edsr-baseline", "Urban100", 4, 26.04, 0.7849, "edsr-baseline-reeval", "esrt-table"),
+    ("edsr-baseline", "Manga109", 4, 30.35, 0.9067, "edsr-baseline-reeval", None),
+    ("espcn", "Set5", 3, 33.13, None, "espcn-paper", "prior-check"),
+    ("espcn", "Set14", 3, 29.49, None, "espcn-paper", "prior-check"),
+    ("espcn-t91", "Set5", 3, 32.55, None, "espcn-paper", "prior-check"),
+    ("espcn-t91", "Set14", 3, 29.08, None, "espcn-paper", "prior-check"),
+    ("drcn", "Set5", 4, 31.53, 0.8854, "drcn-paper", "esrt-table+hsrr-readme"),
+    ("drcn", "Set14", 4, 28.02, 0.7670, "drcn-paper", "esrt-table+hsrr-readme"),
+    ("drcn", "B100", 4, 27.23, 0.7233, "drcn-paper", "esrt-table+hsrr-readme"),
+    ("drcn", "Urban100", 4, 25.14, 0.7510, "drcn-paper", "esrt-table+hsrr-readme"),
+    ("drrn", "Set5", 4, 31.68, 0.8888, "drrn-paper", "esrt-table+hsrr-readme"),
+    ("drrn", "Set14", 4, 28.21, 0.7720, "drrn-paper", "esrt-table+hsrr-readme"),
+    ("drrn", "B100", 4, 27.38, 0.7284, "drrn-paper", "esrt-table+hsrr-readme"),
+    ("drrn", "Urban100", 4, 25.44, 0.7638, "drrn-paper", "esrt-table+hsrr-readme"),
+    ("memnet", "Set5", 4, 31.74, 0.8893, "memnet-paper", "esrt-table+hsrr-readme"),
+    ("memnet", "Set14", 4, 28.26, 0.7723, "memnet-paper", "esrt-table+hsrr-readme"),
+    ("memnet", "B100", 4, 27.40, 0.7281, "memnet-paper", "esrt-table+hsrr-readme"),
+    ("memnet", "Urban100", 4, 25.50, 0.7630, "memnet-paper", "esrt-table+hsrr-readme"),
+    ("rdn", "Set5", 4, 32.47, 0.8990, "rdn-paper", "rdsrn-readme+hsrr-readme"),
+    ("rdn", "Set14", 4, 28.81, 0.7871, "rdn-paper", "rdsrn-readme+hsrr-readme"),
+    ("rdn", "B100", 4, 27.72, 0.7419, "rdn-paper", "rdsrn-readme+hsrr-readme"),
+    ("rdn", "Urban100", 4, 26.61, 0.8028, "rdn-paper", "rdsrn-readme+hsrr-readme"),
+    ("rcan", "Set5", 4, 32.63, 0.9002, "rcan-t3", "esrt-table+rdsrn-readme+hsrr-readme+swinir-text"),
+    ("rcan", "Set14", 4, 28.87, 0.7889, "rcan-t3", "esrt-table+rdsrn-readme+hsrr-readme+swinir-text"),
+    ("rcan", "B100", 4, 27.77, 0.7436, "rcan-t3", "esrt-table+rdsrn-readme+hsrr-readme+swinir-text"),
+    ("rcan", "Urban100", 4, 26.82, 0.8087, "rcan-t3", "esrt-table+rdsrn-readme+hsrr-readme+swinir-text"),
+    ("dbpn", "Set5", 4, 32.47, 0.8980, "dbpn-paper", "hsrr-readme+swinir-text"),
+    ("dbpn", "Set14", 4, 28.82, 0.7860, "dbpn-paper", "hsrr-readme+swinir-text"),
+    ("dbpn", "B100", 4, 27.72, 0.7400, "dbpn-paper", "hsrr-readme+swinir-text"),
+    ("dbpn", "Urban100", 4, 26.38, 0.7946, "dbpn-paper", "hsrr-readme+swinir-text"),
+    ("drcn", "Set5", 2, 37.63, 0.9588, "drcn-paper", "esrt-table+rdsrn-readme"),
+    ("drcn", "B100", 2, 31.85, 0.8942, "drcn-paper", "esrt-table+rdsrn-readme"),
+    ("drrn", "B100", 2, 32.05, 0.8973, "drrn-paper", "esrt-table+rdsrn-readme"),
+    ("drrn", "Urban100", 2, 31.23, 0.9188, "drrn-paper", "esrt-table+rdsrn-readme"),
+    ("memnet", "Set5", 2, 37.78, 0.9597, "memnet-paper", "esrt-table+rdsrn-readme"),
+    ("memnet", "B100", 2, 32.08, 0.8978, "memnet-paper", "esrt-table+rdsrn-readme"),
+    ("memnet", "Urban100", 2, 31.31, 0.9195, "memnet-paper", "esrt-table+rdsrn-readme"),
+    ("memnet", "Set14", 2, 33.28, 0.9142, "memnet-paper", "esrt-table"),
+    ("rcan", "Set5", 2, 38.27, 0.9614, "rcan-t3", "esrt-table+rdsrn-readme+swinir-text"),
+    ("rcan", "Set14", 2, 34.12, 0.9216, "rcan-t3", "esrt-table+rdsrn-readme+swinir-text"),
+    ("rcan", "B100", 2, 32.41, 0.9027, "rcan-t3", "esrt-table+rdsrn-readme+swinir-text"),
+    ("rcan", "Urban100", 2, 33.34, 0.9384, "rcan-t3", "esrt-table+rdsrn-readme+swinir-text"),
+    ("rdn", "Set5", 2, 38.24, 0.9614, "rdn-paper", "rdsrn-readme"),
+    ("rdn", "Set14", 2, 34.01, 0.9212, "rdn-paper", "rdsrn-readme"),
+    ("rdn", "B100", 2, 32.34, 0.9017, "rdn-paper", "rdsrn-readme"),
+    ("rdn", "Urban100", 2, 32.89, 0.9353, "rdn-paper", "rdsrn-readme"),
+    ("drcn", "Set5", 3, 33.82, 0.9226, "drcn-paper", "rdsrn-readme"),
+    ("drcn", "Set14", 3, 29.77, 0.8314, "drcn-paper", "rdsrn-readme"),
+    ("drcn", "B100", 3, 28.80, 0.7963, "drcn-paper", "rdsrn-readme"),
+    ("drcn", "Urban100", 3, 27.15, 0.8277, "drcn-paper", "rdsrn-readme"),
+    ("drrn", "Set5", 3, 34.03, 0.9244, "drrn-paper", "rdsrn-readme"),
+    ("drrn", "Set14", 3, 29.96, 0.8349, "drrn-paper", "rdsrn-readme"),
+    ("drrn", "B100", 3, 28.95, 0.8004, "drrn-paper", "rdsrn-readme"),
+    ("drrn", "Urban100", 3, 27.53, 0.8377, "drrn-paper", "rdsrn-readme"),
+    ("memnet", "Set5", 3, 34.09, 0.9248, "memnet-paper", "rdsrn-readme"),
+    ("memnet", "Set14", 3, 30.00, 0.8350, "memnet-paper", "rdsrn-readme"),
+    ("memnet", "B100", 3, 28.96, 0.8001, "memnet-paper", "rdsrn-readme"),
+    ("memnet", "Urban100", 3, 27.56, 0.8376, "memnet-paper", "rdsrn-readme"),
+    ("rdn", "Set5", 3, 34.71, 0.9296, "rdn-paper", "rdsrn-readme"),
+    ("rdn", "Set14", 3, 30.57, 0.8468, "rdn-paper", "rdsrn-readme"),
+    ("rdn", "B100", 3, 29.26, 0.8093, "rdn-paper", "rdsrn-readme"),
+    ("rdn", "Urban100", 3, 28.80, 0.8653, "rdn-paper", "rdsrn-readme"),
+    ("rcan", "Set5", 3, 34.74, 0.9299, "rcan-t3", "rdsrn-readme+swinir-text"),
+    ("rcan", "Set14", 3, 30.65, 0.8482, "rcan-t3", "rdsrn-readme+swinir-text"),
+    ("rcan", "B100", 3, 29.32, 0.8111, "rcan-t3", "rdsrn-readme+swinir-text"),
+    ("rcan", "Urban100", 3, 29.09, 0.8702, "rcan-t3", "rdsrn-readme+swinir-text"),
+    ("msrn", "Set5", 2, 38.08, 0.9605, "msrn-paper", "msrn-readme"),
+    ("msrn", "Set14", 2, 33.74, 0.9170, "msrn-paper", "msrn-readme"),
+    ("msrn", "B100", 2, 32.23, 0.9013, "msrn-paper", "msrn-readme"),
+    ("msrn", "Urban100", 2, 32.22, 0.9326, "msrn-paper", "msrn-readme"),
+    ("msrn", "Manga109", 2, 38.82, 0.9868, "msrn-paper", "msrn-readme"),
+    ("msrn", "Set5", 3, 34.38, 0.9262, "msrn-paper", "msrn-readme"),
+    ("msrn", "Set14", 3, 30.34, 0.8395, "msrn-paper", "msrn-readme"),
+    ("msrn", "B100", 3, 29.08, 0.8041, "msrn-paper", "msrn-readme"),
+    ("msrn", "Urban100", 3, 28.08, 0.8554, "msrn-paper", "msrn-readme"),
+    ("msrn", "Manga109", 3, 33.44, 0.9427, "msrn-paper", "msrn-readme"),
+    ("msrn", "Set5", 4, 32.07, 0.8903, "msrn-paper", "msrn-readme+hsrr-readme"),
+    ("msrn", "Set14", 4, 28.60, 0.7751, "msrn-paper", "msrn-readme+hsrr-readme"),
+    ("msrn", "B100", 4, 27.52, 0.7273, "msrn-paper", "msrn-readme+hsrr-readme"),
+    ("msrn", "Urban100", 4, 26.04, 0.7896, "msrn-paper", "msrn-readme+hsrr-readme"),
+    ("msrn", "Manga109", 4, 30.17, 0.9034, "msrn-paper", "msrn-readme+hsrr-readme"),
+    ("vdsr-paper", "Set5", 2, 37.53, 0.9587, "vdsr-paper", "esrt-table"),
+    ("vdsr-paper", "Set14", 2, 33.03, 0.9124, "vdsr-paper", "esrt-table"),
+    ("vdsr-paper", "B100", 2, 31.90, 0.8960, "vdsr-paper", "esrt-table"),
+    ("vdsr-paper", "Urban100", 2, 30.76, 0.9140, "vdsr-paper", "esrt-table"),
+    ("vdsr-paper", "Set5", 4, 31.35, 0.8838, "vdsr-paper", "esrt-table+hsrr-readme"),
+    ("vdsr-paper", "Set14", 4, 28.01, 0.7674, "vdsr-paper", "esrt-table+hsrr-readme"),
+    ("vdsr-paper", "B100", 4, 27.29, 0.7251, "vdsr-paper", "esrt-table+hsrr-readme"),
+    ("vdsr-paper", "Urban100", 4, 25.18, 0.7524, "vdsr-paper", "esrt-table+hsrr-readme"),
+    ("rcan", "Manga109", 2, 39.44, 0.9786, "rcan-t3", "swinir-text"),
+    ("rcan", "Manga109", 3, 34.44, 0.9499, "rcan-t3", "swinir-text"),
+    ("rcan", "Manga109", 4, 31.22, 0.9173, "rcan-t3", "swinir-text"),
+    ("dbpn", "Set5", 2, 38.09, 0.9600, "dbpn-paper", "swinir-text"),
+    ("dbpn", "Set14", 2, 33.85, 0.9190, "dbpn-paper", "swinir-text"),
+    ("dbpn", "B100", 2, 32.27, 0.9000, "dbpn-paper", "swinir-text"),
+    ("dbpn", "Urban100", 2, 32.55, 0.9324, "dbpn-paper", "swinir-text"),
+    ("dbpn", "Manga109", 2, 38.89, 0.9775, "dbpn-paper", "swinir-text"),
+    ("dbpn", "Manga109", 4, 30.91, 0.9137, "dbpn-paper", "swinir-text"),
+    ("carn", "Manga109", 2, 38.36, 0.9765, "swinir-t3", "swinir-text"),
+    ("carn", "Manga109", 3, 33.50, 0.9440, "swinir-t3", "swinir-text"),
+    ("carn", "Manga109", 4, 30.47, 0.9084, "swinir-t3", "swinir-text"),
 )
+
+
+#: each method's own paper (BibTeX key); ``""`` for bicubic interpolation.
+PAPERS: dict[str, str] = {
+    "bicubic": "", "srcnn": "dong2016srcnn", "fsrcnn": "dong2016fsrcnn", "espcn": "shi2016espcn",
+    "espcn-t91": "shi2016espcn", "vdsr": "kim2016vdsr", "vdsr-paper": "kim2016vdsr", "drcn": "kim2016drcn",
+    "lapsrn": "lai2017lapsrn", "drrn": "tai2017drrn", "memnet": "tai2017memnet", "edsr-baseline": "lim2017edsr",
+    "carn": "ahn2018carn", "msrn": "li2018msrn", "dbpn": "haris2018dbpn", "edsr": "lim2017edsr",
+    "rdn": "zhang2018rdn", "rcan": "zhang2018rcan",
+}
+
+
+def _row_dict(r: tuple) -> dict:
+    m, d, s, p, ss, src, chk = r
+    so = SOURCES[src]
+    own = PAPERS[m]
+    kind = "original" if so.key and so.key == own else ("re-evaluation" if own else "baseline")
+    return {"method": m, "dataset": d, "scale": s, "psnr": p, "ssim": ss, "source": so.key, "table": so.table,
+            "kind": kind, "of": own, "source_id": src, "checked": chk.split("+") if chk else []}
 
 
 def published_rows(method: Optional[str] = None, dataset: Optional[str] = None,
                    scale: Optional[int] = None) -> list[dict]:
-    """Rows matching the filters, as dicts ``{method, dataset, scale, psnr, ssim, source}``."""
+    """Rows matching the filters, as dicts ``{method, dataset, scale, psnr, ssim, source, table,
+    kind, of, source_id, checked}`` (``source``: BibTeX key of the table's paper, ``""`` when the
+    figure comes from several later papers' tables; ``of``: the model's own paper; ``kind``:
+    ``"original"``, ``"re-evaluation"`` or ``"baseline"`` (bicubic); ``checked``: list of
+    :data:`CHECKS` labels, empty when unchecked)."""
     out = []
-    for m, d, s, p, ss, src in ROWS:
+    for r in ROWS:
+        m, d, s = r[:3]
         if (method is None or m == method.lower()) and (dataset is None or d.lower() == dataset.lower()) \
                 and (scale is None or s == scale):
-            out.append({"method": m, "dataset": d, "scale": s, "psnr": p, "ssim": ss, "source": src})
+            out.append(_row_dict(r))
     return out
 
 
@@ -184,6 +385,12 @@ def published(method: str, dataset: str, scale: int) -> Optional[tuple[float, Op
     """``(psnr, ssim)`` published for ``method`` on ``dataset`` at ``scale``, or ``None`` if not reported."""
     rows = published_rows(method, dataset, scale)
     return (rows[0]["psnr"], rows[0]["ssim"]) if rows else None
+
+
+def provenance(method: str, dataset: str, scale: int) -> Optional[dict]:
+    """The full row dict of one cell (see :func:`published_rows`), or ``None``."""
+    rows = published_rows(method, dataset, scale)
+    return rows[0] if rows else None
 
 
 #: the published row to compare a T91-trained srtutor model with (same training data when the paper has it).

@@ -6,7 +6,8 @@ improvements), *unsupervised SR* (zero-shot, weakly supervised, deep image prior
 *domain-specific applications* (depth maps, faces, hyperspectral, real-world, video, other).
 :data:`TAXONOMY` holds that tree; every node records the survey section it comes from and the
 chapter of the book (a notebook name in ``book/``) that teaches it. :func:`plot_taxonomy`
-draws the tree (chapter 1's figure).
+draws the tree (chapter 1's figure). :data:`TABLE2` lists the models of the survey's Table 2 with
+the components each combines, in the tree's vocabulary; :func:`table2_markdown` renders it.
 
     >>> from srtutor import taxonomy
     >>> [n.name for n in taxonomy.TAXONOMY.children]
@@ -24,7 +25,8 @@ from dataclasses import dataclass, field
 from typing import Iterator, Optional
 
 __all__ = ["Node", "Chapter", "TAXONOMY", "CHAPTERS", "walk", "leaves", "find",
-           "topics_by_chapter", "plot_taxonomy"]
+           "topics_by_chapter", "plot_taxonomy", "ModelComponents", "FRAMEWORKS", "UPSAMPLINGS", "DESIGNS",
+           "LOSSES", "TABLE2", "TABLE2_CHECKED", "table2_markdown"]
 
 
 @dataclass(frozen=True)
@@ -235,3 +237,104 @@ def plot_taxonomy(node: Node = TAXONOMY, *, ax=None, show_sections: bool = True,
     if title:
         ax.set_title(title, fontsize=fontsize + 2)
     return fig
+
+
+# ----------------------------------------------------------------------------- the survey's Table 2
+@dataclass(frozen=True)
+class ModelComponents:
+    """One model of the survey's Table 2: the components it combines (survey §3.6).
+
+    Attributes:
+        name: the model as the survey names it.
+        venue: publication and year (e.g. ``"CVPR 2016"``).
+        framework: a key of :data:`FRAMEWORKS` (``"pre"``, ``"post"``, ``"progressive"``,
+            ``"iterative"``) — the same words as :func:`srtutor.models.inference.framework`.
+        upsampling: a key of :data:`UPSAMPLINGS`.
+        designs: keys of :data:`DESIGNS` the model uses (recursive, residual, dense, attention).
+        losses: keys of :data:`LOSSES`.
+        keywords: the model's distinctive idea, in a few words.
+        model: the name of srtutor's registered implementation, or ``None``.
+    """
+
+    name: str
+    venue: str
+    framework: str
+    upsampling: str
+    designs: tuple[str, ...]
+    losses: tuple[str, ...]
+    keywords: str = ""
+    model: Optional[str] = None
+
+
+#: framework keys -> taxonomy node names (survey §3.1).
+FRAMEWORKS = {"pre": "Pre-upsampling SR", "post": "Post-upsampling SR", "progressive": "Progressive upsampling SR",
+              "iterative": "Iterative up-and-down sampling SR"}
+#: upsampling keys -> taxonomy node names (survey §3.2).
+UPSAMPLINGS = {"bicubic": "Bicubic", "deconv": "Transposed convolution", "sub-pixel": "Sub-pixel layer",
+               "meta": "Meta upscale module"}
+#: network-design keys (the survey's "Rec.", "Res.", "Dense", "Att." columns) -> taxonomy nodes (§3.3).
+DESIGNS = {"recursive": "Recursive learning", "residual": "Residual learning", "dense": "Dense connections",
+           "attention": "Attention mechanism"}
+#: loss keys -> what they are; all are taught under the taxonomy node "Loss functions" (§3.4.1).
+LOSSES = {"L1": "pixel L1", "L2": "pixel L2", "Charbonnier": "pixel Charbonnier", "content": "content (perceptual)",
+          "texture": "texture (Gram)", "adversarial": "adversarial"}
+
+#: Whether :data:`TABLE2` was checked against a text copy of the survey's Table 2. It was not: the
+#: survey's table is not in the text copies the project's search tools reach (only the opening
+#: pages of the survey are). The rows list the models of the survey's Table 2 with their
+#: components as their own papers describe them; the test checks the framework of every row
+#: that srtutor implements against the implementation, and every key against the vocabulary.
+TABLE2_CHECKED = False
+
+TABLE2: tuple[ModelComponents, ...] = (
+    ModelComponents("SRCNN", "ECCV 2014", "pre", "bicubic", (), ("L2",), "first CNN for SR", "srcnn"),
+    ModelComponents("DRCN", "CVPR 2016", "pre", "bicubic", ("recursive", "residual"), ("L2",),
+                    "recursive layer, recursive supervision", "drcn"),
+    ModelComponents("FSRCNN", "ECCV 2016", "post", "deconv", (), ("L2",), "lightweight post-upsampling", "fsrcnn"),
+    ModelComponents("ESPCN", "CVPR 2016", "post", "sub-pixel", (), ("L2",), "sub-pixel convolution", "espcn"),
+    ModelComponents("LapSRN", "CVPR 2017", "progressive", "deconv", ("residual",), ("Charbonnier",),
+                    "Laplacian pyramid, deep supervision", "lapsrn"),
+    ModelComponents("DRRN", "CVPR 2017", "pre", "bicubic", ("recursive", "residual"), ("L2",),
+                    "recursive residual blocks", "drrn"),
+    ModelComponents("SRResNet", "CVPR 2017", "post", "sub-pixel", ("residual",), ("L2",), "residual blocks with BN"),
+    ModelComponents("SRGAN", "CVPR 2017", "post", "sub-pixel", ("residual",), ("content", "adversarial"),
+                    "adversarial training"),
+    ModelComponents("EDSR", "CVPRW 2017", "post", "sub-pixel", ("residual",), ("L1",), "no BN, wide and deep", "edsr"),
+    ModelComponents("EnhanceNet", "ICCV 2017", "pre", "bicubic", ("residual",), ("content", "texture", "adversarial"),
+                    "texture loss"),
+    ModelComponents("MemNet", "ICCV 2017", "pre", "bicubic", ("recursive", "residual", "dense"), ("L2",),
+                    "memory blocks", "memnet"),
+    ModelComponents("SRDenseNet", "ICCV 2017", "post", "deconv", ("residual", "dense"), ("L2",), "dense connections"),
+    ModelComponents("DBPN", "CVPR 2018", "iterative", "deconv", ("residual", "dense"), ("L2",), "back-projection",
+                    "dbpn"),
+    ModelComponents("RDN", "CVPR 2018", "post", "sub-pixel", ("residual", "dense"), ("L1",), "residual dense blocks",
+                    "rdn"),
+    ModelComponents("CARN", "ECCV 2018", "post", "sub-pixel", ("recursive", "residual", "dense"), ("L1",),
+                    "cascading, group convolution", "carn"),
+    ModelComponents("MSRN", "ECCV 2018", "post", "sub-pixel", ("residual",), ("L1",), "multi-scale paths", "msrn"),
+    ModelComponents("RCAN", "ECCV 2018", "post", "sub-pixel", ("residual", "attention"), ("L1",),
+                    "channel attention, residual in residual", "rcan"),
+    ModelComponents("ESRGAN", "ECCVW 2018", "post", "sub-pixel", ("residual", "dense"), ("L1", "content", "adversarial"),
+                    "RRDB, relativistic GAN"),
+    ModelComponents("RNAN", "ICLR 2019", "post", "sub-pixel", ("residual", "attention"), ("L1",),
+                    "non-local mixed attention"),
+    ModelComponents("Meta-RDN", "CVPR 2019", "post", "meta", ("residual", "dense"), ("L1",),
+                    "arbitrary scale factor", "metasr"),
+    ModelComponents("SAN", "CVPR 2019", "post", "sub-pixel", ("residual", "attention"), ("L1",),
+                    "second-order attention, non-local"),
+)
+"""Models of the survey's Table 2 and their components (see :data:`TABLE2_CHECKED`)."""
+
+
+def table2_markdown(rows: tuple[ModelComponents, ...] = TABLE2) -> str:
+    """The table as GitHub-flavoured Markdown: method, venue, framework, upsampling, ✓ for
+    recursive/residual/dense/attention, losses, keywords, and srtutor's model name."""
+    head = ["Method", "Venue", "Framework", "Upsampling", "Rec.", "Res.", "Dense", "Att.", "Losses", "Keywords",
+            "srtutor"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for r in rows:
+        marks = ["✓" if d in r.designs else "" for d in ("recursive", "residual", "dense", "attention")]
+        cells = [r.name, r.venue, FRAMEWORKS[r.framework], UPSAMPLINGS[r.upsampling], *marks,
+                 ", ".join(LOSSES[x] for x in r.losses), r.keywords, f"`{r.model}`" if r.model else ""]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)

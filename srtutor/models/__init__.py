@@ -19,7 +19,8 @@ import torch.nn as nn
 _REGISTRY: dict[str, Callable[..., nn.Module]] = {}
 # modules imported on first use of the registry; each calls register() at import time
 _FAMILIES: tuple[str, ...] = ("srcnn", "vdsr", "fsrcnn", "espcn", "edsr", "lapsrn", "dbpn", "metasr",
-                              "drrn", "memnet", "carn", "rdn", "rcan", "msrn", "blocknet")
+                              "drrn", "memnet", "carn", "rdn", "rcan", "msrn", "blocknet",
+                              "drcn", "dsrn", "fusion", "multitask", "fsrnet")
 
 
 def register(name: str) -> Callable[[Callable[..., nn.Module]], Callable[..., nn.Module]]:

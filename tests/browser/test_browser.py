@@ -282,3 +282,63 @@ def test_dark_mode_keeps_figures_readable(server, driver):
     driver.save_screenshot(str(SHOTS / (page.replace("/", "_").replace(".html", "-dark.png"))))
     driver.execute_script("document.documentElement.dataset.theme = 'light';")
     assert alphas and min(alphas) == 255, f"{page}: transparent figure corners in dark mode: {alphas}"
+
+
+# --------------------------------------------------------------------------------------------
+# phone width (412 px): the ☰ button opens the chapter list; one top bar, one search
+
+
+@pytest.fixture(scope="module")
+def phone(driver):
+    size = driver.get_window_size()
+    driver.set_window_size(412, 915)
+    yield driver
+    driver.set_window_size(size["width"], size["height"])
+
+
+_VISIBLE_JS = """
+function visible(el) {
+  const r = el.getBoundingClientRect(), st = getComputedStyle(el);
+  return r.width > 0 && r.height > 0 && st.visibility !== 'hidden' && st.display !== 'none'
+         && r.right > 0 && r.left < window.innerWidth && r.bottom > 0;
+}
+"""
+
+
+def test_phone_menu_opens_the_chapter_list(server, phone):
+    page = next(p for p in PAGES if "ch01" in p)
+    phone.get(f"{server}/{page}")
+    _wait_ready(phone)
+    width = phone.execute_script("return window.innerWidth;")
+    assert width <= 412, width
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    phone.save_screenshot(str(SHOTS / "phone-412-closed.png"))
+    # one top bar with (at most) one search: pydata-sphinx-theme's navbar_persistent made two
+    bars = phone.execute_script(_VISIBLE_JS + """
+      return Array.from(document.querySelectorAll('header, .bd-header, .bd-header-article, .header-article'))
+        .filter(visible).map(e => e.className);""")
+    searches = phone.execute_script(_VISIBLE_JS + """
+      return Array.from(document.querySelectorAll(
+        'header input[type=search], header .search-button, header .search-button-field, .bd-header-article .search-button, .bd-header-article .search-button-field'))
+        .filter(visible).length;""")
+    assert searches <= 1, f"{searches} search boxes in the top bars ({bars})"
+    toggles = phone.execute_script(_VISIBLE_JS + """
+      return Array.from(document.querySelectorAll('.primary-toggle, [aria-label="Site navigation"]')).filter(visible);""")
+    assert toggles, "no visible ☰ (primary sidebar) button at 412 px"
+    links_before = phone.execute_script(_VISIBLE_JS + """
+      return Array.from(document.querySelectorAll('a[href$="ch02_degradation.html"]')).filter(visible).length;""")
+    toggles[0].click()
+    t0, links = time.time(), 0
+    while time.time() - t0 < 5:
+        links = phone.execute_script(_VISIBLE_JS + """
+          return Array.from(document.querySelectorAll('a[href$="ch02_degradation.html"]'))
+            .filter(a => visible(a) && a.closest('nav, .bd-sidebar-primary, dialog')).length;""")
+        if links > links_before:
+            break
+        time.sleep(0.2)
+    time.sleep(0.4)  # let the slide-in finish before the screenshot
+    phone.save_screenshot(str(SHOTS / "phone-412-menu-open.png"))
+    assert links > links_before, "tapping ☰ at 412 px did not show the chapter list"
+    console, _, failures = _drain(phone)
+    assert not [e for e in console if e["level"] == "SEVERE"], console
+    assert not failures
