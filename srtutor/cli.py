@@ -13,8 +13,10 @@ package (here :func:`srtutor.evaluate.evaluate_method`), not in the CLI.
   (>= 1), ``--device`` (CUDA requested but absent), output paths (``upscale OUTPUT``,
   ``train --out``: not a folder, in a writable place);
 * :func:`main` maps what the library raises from user input — ``ValueError``/``TypeError``
-  (bad values, undecodable or oversized images), ``OSError`` (missing or unwritable files,
-  network failures, a full disk), checksum mismatches, running out of memory — to that line.
+  (bad values, undecodable or oversized images, checksum mismatches, incomplete benchmark
+  folders), ``OSError`` (missing or unwritable files, network failures, a full disk),
+  ``FloatingPointError`` (a training run whose loss became NaN/inf), running out of memory — to
+  that line.
 
 Only bugs give tracebacks, and ``--debug`` (before or after the command) shows the traceback
 of any error. ``Ctrl-C`` exits with 130 and one line.
@@ -126,16 +128,12 @@ def _precheck(args: argparse.Namespace) -> None:
 
 def _user_errors() -> tuple[type[BaseException], ...]:
     """Exception types that come from user input (mapped to an ``error:`` line, exit 2)."""
-    errs: list[type[BaseException]] = [UsageError, ValueError, TypeError, OSError, MemoryError]
-    try:
-        import torch
-
+    # ValueError covers srtutor.data.ChecksumError/BenchmarkError and PretrainedError; OSError covers
+    # srtutor.data.DownloadError; FloatingPointError the engine's NonFiniteLossError (a diverged run)
+    errs: list[type[BaseException]] = [UsageError, ValueError, TypeError, OSError, MemoryError, FloatingPointError]
+    torch = sys.modules.get("torch")
+    if torch is not None and hasattr(torch, "OutOfMemoryError"):
         errs.append(torch.OutOfMemoryError)
-    except (ImportError, AttributeError):  # pragma: no cover
-        pass
-    from srtutor.data import ChecksumError
-
-    errs.append(ChecksumError)
     return tuple(errs)
 
 

@@ -58,6 +58,9 @@ def _ns(**kw):
     (MemoryError(), "out of memory"),
     (torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB"), "smaller --tile"),
     (data.ChecksumError("sha256 mismatch for x.png"), "sha256 mismatch"),
+    (data.BenchmarkError("Set5 is incomplete; --no-verify"), "--no-verify"),
+    (data.DownloadError("could not reach raw.githubusercontent.com: are you offline?"), "offline"),
+    (FloatingPointError("the loss became NaN at step 3; lower --lr"), "step 3"),  # the engine's NonFiniteLossError
 ])
 def test_user_errors_become_one_error_line(capsys, exc, needle):
     def func(args):

@@ -281,3 +281,17 @@ def test_kill_during_download(www, tmp_path):
     finally:
         del os.environ["SRTUTOR_DATA_URL"]
     assert data.verify_set("Set5", dest)["ok"]
+
+
+@pytest.mark.parametrize("mode,needle", [("wrong", "sha256 mismatch"), ("offline", "offline"), ("404", "HTTP 404")])
+def test_evaluate_download_errors_are_one_line(www, tmp_path, capsys, monkeypatch, mode, needle):
+    """Before: checksum and network errors in ``evaluate --download`` ended in a traceback."""
+    root, url = www
+    _mirror_set5(root)
+    base = f"http://127.0.0.1:{_closed_port()}" if mode == "offline" else f"{url}/{mode}"
+    monkeypatch.setenv("SRTUTOR_DATA_URL", base)
+    dest = tmp_path / "data"
+    assert main(["evaluate", "--dataset", "Set5", "--scale", "4", "--data-dir", str(dest), "--download"]) == 2
+    line = _one_error_line(capsys.readouterr().err)
+    assert line.startswith("srtutor evaluate: error:") and needle in line
+    _no_corrupt_images(dest / "Set5" / "HR")
