@@ -7,6 +7,7 @@ import pytest
 import torch
 from PIL import Image
 
+from png16 import encode_png16
 from srtutor import io
 
 
@@ -127,32 +128,7 @@ def test_read_palette_lossless(tmp_path):
 
 
 def _png16(path, arr, filters=(0,)):
-    """A 16-bit PNG written by hand (Pillow cannot write 48-bit RGB), row filters cycled from ``filters``."""
-    import struct
-    import zlib
-
-    h, w, c = arr.shape
-    bpp = 2 * c
-    raw = arr.astype(">u2").view(np.uint8).reshape(h, w * bpp).astype(np.int32)
-    rows = []
-    for y in range(h):
-        t = filters[y % len(filters)]
-        cur = raw[y]
-        up = raw[y - 1] if y else np.zeros_like(cur)
-        left = np.concatenate([np.zeros(bpp, np.int32), cur[:-bpp]])
-        ul = np.concatenate([np.zeros(bpp, np.int32), up[:-bpp]])
-        p = left + up - ul
-        pa, pb, pc = abs(p - left), abs(p - up), abs(p - ul)
-        paeth = np.where((pa <= pb) & (pa <= pc), left, np.where(pb <= pc, up, ul))
-        pred = [0, left, up, (left + up) // 2, paeth][t]
-        rows.append(bytes([t]) + ((cur - pred) & 0xFF).astype(np.uint8).tobytes())
-
-    def chunk(kind, data):
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-
-    ctype = {1: 0, 2: 4, 3: 2, 4: 6}[c]
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 16, ctype, 0, 0, 0))
-                     + chunk(b"IDAT", zlib.compress(b"".join(rows))) + chunk(b"IEND", b""))
+    path.write_bytes(encode_png16(arr, filters))
 
 
 @pytest.mark.parametrize("channels", [1, 3, 4])
