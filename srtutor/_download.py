@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import time
 from pathlib import Path
 from typing import Callable, Optional
@@ -125,7 +126,8 @@ def fetch(url: str, sha256: str, dest: Path, *, timeout: float = 30.0, deadline:
                             f"$SRTUTOR_DATA_URL to a mirror, or report it") from None
     except requests.exceptions.ConnectionError as exc:
         raise DownloadError(f"could not reach {url.split('/')[2] if '//' in url else url} ({_reason(exc)}): "
-                            f"are you offline? Retry when connected, or use images you already have") from None
+                            f"are you offline? Retry when connected; or point --data-dir / $SRTUTOR_DATA at a copy "
+                            f"you already have, or $SRTUTOR_DATA_URL at a mirror") from None
     except requests.exceptions.Timeout:
         raise DownloadError(f"no data from {url} within {timeout:g} s (timeout); retry later") from None
     except requests.exceptions.RequestException as exc:  # truncated chunked bodies, bad redirects, ...
@@ -138,9 +140,12 @@ def fetch(url: str, sha256: str, dest: Path, *, timeout: float = 30.0, deadline:
 
 def _reason(exc: BaseException) -> str:
     """The innermost readable cause of a requests/urllib3 error, on one line."""
-    text = str(exc)
-    for marker in ("Errno", "Name or service", "Connection refused", "timed out", "IncompleteRead"):
+    text = " ".join(str(exc).split())
+    m = re.search(r"\[Errno -?\d+\] ([^'\")\]]+)", text)
+    if m:
+        return m.group(1).strip()
+    for marker in ("Connection refused", "timed out", "IncompleteRead"):
         i = text.find(marker)
         if i >= 0:
-            return " ".join(text[i:].rstrip(")'\"").split())[:160]
-    return " ".join(text.split())[:160]
+            return text[i:].rstrip(")'\"")[:160]
+    return text[:160]
