@@ -25,6 +25,7 @@ $(STAMP): requirements.txt pyproject.toml constraints/ci.txt
 	touch $(STAMP)
 
 test: $(STAMP)
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest -q tests
 
 # the wheel installed in a new venv outside the repository: README example, CLI, tests against it

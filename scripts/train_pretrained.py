@@ -6,8 +6,8 @@
 
 Training writes ``<out>/<recipe>.pt`` (state_dict + meta, weights_only-loadable). ``--export``
 measures Set5/Set14 (when the benchmark folder is present), then writes the float16 weights and
-the model card(s) (one per factor the weights serve) into ``srtutor/weights/`` (:func:`srtutor.pretrained.export_weights`).
-The logic lives in the package (srtutor.train, srtutor.pretrained); this script only parses options.
+the model card(s) (one per factor the weights serve) into ``srtutor/weights/`` (:func:`srtutor.train.export.export_weights`).
+The logic lives in the package (srtutor.train, srtutor.train.export); this script only parses options.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ def main(argv=None) -> int:
     from srtutor import data, models
     from srtutor.recipes import get_recipe
     from srtutor.train import load_matching, train
+    from srtutor.train.export import export_weights
 
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -47,8 +48,6 @@ def main(argv=None) -> int:
     if args.full:
         recipe = recipe.full()
     if args.export:
-        from srtutor.pretrained import export_weights
-
         cards = export_weights(args.export, recipe, data_root=args.data_dir, note=args.note)
         print(json.dumps(cards, indent=1))
         return 0

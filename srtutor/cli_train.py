@@ -22,6 +22,13 @@ import json
 import sys
 from typing import Optional, Sequence
 
+import torch
+
+import srtutor
+from srtutor import data, models
+from srtutor.recipes import get_recipe
+from srtutor.train import evaluate, init_distributed, load_matching, train
+
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     """Add the ``train`` subcommand to an ``argparse`` subparsers object."""
@@ -74,8 +81,6 @@ def resolve_options(args: argparse.Namespace) -> tuple[argparse.Namespace, dict]
     kwargs: dict = {}
     args.train_extra, args.recipe_init = {}, None
     if args.recipe:
-        from srtutor.recipes import get_recipe
-
         r = get_recipe(args.recipe)
         if args.full:
             r = r.full()
@@ -96,12 +101,6 @@ def resolve_options(args: argparse.Namespace) -> tuple[argparse.Namespace, dict]
 
 def run(args: argparse.Namespace) -> int:
     """Execute the ``train`` subcommand; prints a JSON summary on rank 0."""
-    import torch
-
-    import srtutor
-    from srtutor import data, models
-    from srtutor.train import evaluate, init_distributed, train
-
     try:
         args, model_kwargs = resolve_options(args)
     except ValueError as exc:
@@ -113,8 +112,6 @@ def run(args: argparse.Namespace) -> int:
     rank, world, _ = init_distributed()
     net = models.create(args.model, scale=args.scale, **model_kwargs)
     if args.init:
-        from srtutor.train import load_matching
-
         fresh = load_matching(net, torch.load(args.init, map_location="cpu", weights_only=True)["state_dict"])
         if fresh and rank == 0:
             print(f"srtutor train: --init {args.init}: trained from scratch: {', '.join(fresh)}", file=sys.stderr)

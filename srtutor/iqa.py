@@ -360,23 +360,32 @@ def match_points(a: np.ndarray, b: np.ndarray, radius: float) -> int:
     """Size of a maximum one-to-one matching between point sets ``a`` ``(n, 2)`` and ``b`` ``(m, 2)``
     where a pair may match when their Euclidean distance is ``<= radius`` (BSDS-style
     correspondence: each point is used at most once, so a thick edge cannot match a thin one twice).
+
+    Solved as a unit-capacity maximum flow (source → ``a`` → ``b`` → sink) with Dinic's algorithm
+    (``scipy.sparse.csgraph.maximum_flow``). SciPy's ``maximum_bipartite_matching`` is not used:
+    it takes exponential time on layered graphs (scipy issue 26147), which is exactly what points
+    along parallel edges form (it did not return in minutes on one Set5 image).
     """
     from scipy.sparse import csr_matrix
-    from scipy.sparse.csgraph import maximum_bipartite_matching
+    from scipy.sparse.csgraph import maximum_flow
     from scipy.spatial import cKDTree
 
     if radius < 0:
         raise ValueError(f"radius must be >= 0, got {radius}")
     a, b = np.asarray(a, dtype=float).reshape(-1, 2), np.asarray(b, dtype=float).reshape(-1, 2)
-    if len(a) == 0 or len(b) == 0:
+    n, m = len(a), len(b)
+    if n == 0 or m == 0:
         return 0
     pairs = cKDTree(a).query_ball_tree(cKDTree(b), r=radius + 1e-9)
-    rows = np.repeat(np.arange(len(a)), [len(p) for p in pairs])
-    cols = np.fromiter((j for p in pairs for j in p), dtype=np.int64, count=len(rows))
+    rows = np.repeat(np.arange(n), [len(p) for p in pairs])
     if len(rows) == 0:
         return 0
-    graph = csr_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(len(a), len(b)))
-    return int((maximum_bipartite_matching(graph, perm_type="column") >= 0).sum())
+    cols = np.fromiter((j for p in pairs for j in p), dtype=np.int64, count=len(rows))
+    sink = n + m + 1  # node 0: source; 1..n: a; n+1..n+m: b
+    src = np.concatenate([np.zeros(n, np.int64), 1 + rows, 1 + n + np.arange(m)])
+    dst = np.concatenate([1 + np.arange(n), 1 + n + cols, np.full(m, sink)])
+    graph = csr_matrix((np.ones(len(src), np.int32), (src, dst)), shape=(sink + 1, sink + 1))
+    return int(maximum_flow(graph, 0, sink, method="dinic").flow_value)
 
 
 def _prf(matched: int, n_pred: int, n_true: int) -> dict[str, float]:

@@ -28,7 +28,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from ._checks import check_float, check_same_shape, check_tensor
+from srtutor._checks import check_float, check_same_shape, check_tensor
+from srtutor.vgg import VGG19Features, vgg19_features
 
 Tensor = torch.Tensor
 FeatureFn = Callable[[Tensor], "Tensor | Sequence[Tensor] | Mapping[str, Tensor]"]
@@ -37,7 +38,7 @@ __all__ = [
     "l1_loss", "l2_loss", "charbonnier_loss", "smooth_l1_loss", "L1Loss", "L2Loss", "CharbonnierLoss",
     "SmoothL1Loss", "gram_matrix", "ContentLoss", "TextureLoss", "total_variation", "TVLoss",
     "PatchDiscriminator", "discriminator_loss", "generator_loss", "AdversarialLoss",
-    "cycle_consistency_loss", "CycleConsistencyLoss", "CombinedLoss", "RandomFeatures",
+    "cycle_consistency_loss", "CycleConsistencyLoss", "CombinedLoss", "RandomFeatures", "MultiSupervisionLoss",
 ]
 
 
@@ -171,7 +172,6 @@ def _features(fn: FeatureFn, x: Tensor, layers: Sequence[str] | None) -> list[Te
 
 
 def _accepts_layers(fn: FeatureFn) -> bool:
-    from .models.vgg import VGG19Features
 
     return isinstance(fn, VGG19Features)
 
@@ -182,7 +182,7 @@ class ContentLoss(nn.Module):
 
     Args:
         features: a callable ``x -> Tensor | list | dict`` of feature maps; default: VGG19
-            from :func:`srtutor.models.vgg.vgg19_features` (ImageNet weights if available,
+            from :func:`srtutor.vgg.vgg19_features` (ImageNet weights if available,
             random with a warning otherwise).
         layers: names to use when ``features`` returns a dict (VGG19: e.g. ``("relu2_2",
             "relu5_4")``); ``None`` uses every returned map.
@@ -194,8 +194,6 @@ class ContentLoss(nn.Module):
                  weights: Sequence[float] | None = None, criterion: str | Callable = "l2"):
         super().__init__()
         if features is None:
-            from .models.vgg import vgg19_features
-
             features = vgg19_features("imagenet")
         self.features = features
         self.layers = tuple(layers) if layers is not None else None
@@ -251,8 +249,6 @@ class TextureLoss(nn.Module):
                  weights: Sequence[float] | None = None, patch_size: int | None = None):
         super().__init__()
         if features is None:
-            from .models.vgg import vgg19_features
-
             features = vgg19_features("imagenet")
         self.features = features
         self.layers = tuple(layers) if layers is not None else None
@@ -457,4 +453,37 @@ class CombinedLoss(nn.Module):
             self.last_weighted[name] = float(wv.detach())
             total = wv if total is None else total + wv
         self.last["total"] = self.last_weighted["total"] = float(total.detach())
+        return total
+
+
+# ----------------------------------------------------------------------------- multi-supervision
+class MultiSupervisionLoss(nn.Module):
+    """Loss on every intermediate prediction (DRCN, Kim et al. 2016; LapSRN's per-level loss;
+    MemNet; survey §3.4.5): ``sum_i w_i crit(pred_i, resize(hr, pred_i))``.
+
+    ``forward(preds, hr)``: ``preds`` a tensor or a list of tensors; a prediction smaller than
+    ``hr`` (a pyramid level, LapSRN) is compared with ``hr`` downscaled to its size
+    (antialiased bicubic). ``weights`` default to equal weights summing to one.
+    """
+
+    def __init__(self, criterion: str | Callable[[Tensor, Tensor], Tensor] = "l1",
+                 weights: Sequence[float] | None = None):
+        super().__init__()
+        self.criterion = _criterion(criterion)
+        self.weights = tuple(float(w) for w in weights) if weights is not None else None
+
+    def forward(self, preds: Tensor | Sequence[Tensor], hr: Tensor) -> Tensor:
+        check_tensor(hr, "hr")
+        ps = [preds] if isinstance(preds, Tensor) else list(preds)
+        if not ps:
+            raise ValueError("preds must hold at least one prediction")
+        w = self.weights or (1.0 / len(ps),) * len(ps)
+        if len(w) != len(ps):
+            raise ValueError(f"weights has {len(w)} entries for {len(ps)} predictions")
+        total = hr.new_zeros(())
+        for wi, p in zip(w, ps):
+            target = hr
+            if p.shape[-2:] != hr.shape[-2:]:
+                target = F.interpolate(hr, size=p.shape[-2:], mode="bicubic", align_corners=False, antialias=True)
+            total = total + wi * self.criterion(p, target)
         return total

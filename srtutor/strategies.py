@@ -17,9 +17,13 @@ from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 
-from ._checks import check_positive_int, check_tensor
+from srtutor import get_device
+from srtutor._checks import check_positive_int, check_tensor
+from srtutor.losses import MultiSupervisionLoss
+from srtutor.models.inference import _net, forward_sr, in_channels, prepare_input, to_model_channels, upscale
+from srtutor.train import _batches, make_scheduler
+from srtutor.train import train as _train
 
 Tensor = torch.Tensor
 
@@ -75,8 +79,6 @@ def self_ensemble(model: nn.Module | Callable[[Tensor], Tensor], lr: Tensor, sca
         the 8 transforms (e.g. the identity or nearest-neighbour upscaling).
     """
     if isinstance(model, nn.Module):
-        from .models.inference import upscale
-
         def fn(t: Tensor) -> Tensor:
             return upscale(model, t, scale)
     elif callable(model):
@@ -150,7 +152,6 @@ class CurriculumSchedule:
 
     ``value`` is whatever defines difficulty (a scale, a noise sigma, a blur width...).
     """
-
     stages: list[tuple[int, Any]]
 
     def __post_init__(self) -> None:
@@ -193,8 +194,7 @@ def curriculum_train(model: nn.Module, make_data: Callable[[Any], Any], schedule
     """Train stage by stage: for each ``(steps, value)`` call ``trainer(model, make_data(value),
     steps=steps, **train_kwargs)`` (default trainer :func:`srtutor.train.train`, or :func:`fit`).
     Weights carry over between stages (a fresh optimiser per stage). Returns the histories."""
-    if trainer is None:
-        from .train import train as trainer
+    trainer = _train if trainer is None else trainer
     hist = []
     for i, (steps, value) in enumerate(schedule):
         kw = dict(train_kwargs)
@@ -202,41 +202,6 @@ def curriculum_train(model: nn.Module, make_data: Callable[[Any], Any], schedule
             kw["seed"] = kw["seed"] + i
         hist.append(trainer(model, make_data(value), steps=steps, **kw))
     return hist
-
-
-# ----------------------------------------------------------------------------- multi-supervision
-class MultiSupervisionLoss(nn.Module):
-    """Loss on every intermediate prediction (DRCN, Kim et al. 2016; LapSRN's per-level loss;
-    MemNet): ``sum_i w_i crit(pred_i, resize(hr, pred_i))``.
-
-    ``forward(preds, hr)``: ``preds`` a tensor or a list of tensors; a prediction smaller than
-    ``hr`` (a pyramid level, LapSRN) is compared with ``hr`` downscaled to its size
-    (antialiased bicubic). ``weights`` default to equal weights summing to one.
-    """
-
-    def __init__(self, criterion: str | Callable[[Tensor, Tensor], Tensor] = "l1",
-                 weights: Sequence[float] | None = None):
-        super().__init__()
-        from .losses import _criterion
-
-        self.criterion = _criterion(criterion)
-        self.weights = tuple(float(w) for w in weights) if weights is not None else None
-
-    def forward(self, preds: Tensor | Sequence[Tensor], hr: Tensor) -> Tensor:
-        check_tensor(hr, "hr")
-        ps = [preds] if isinstance(preds, Tensor) else list(preds)
-        if not ps:
-            raise ValueError("preds must hold at least one prediction")
-        w = self.weights or (1.0 / len(ps),) * len(ps)
-        if len(w) != len(ps):
-            raise ValueError(f"weights has {len(w)} entries for {len(ps)} predictions")
-        total = hr.new_zeros(())
-        for wi, p in zip(w, ps):
-            target = hr
-            if p.shape[-2:] != hr.shape[-2:]:
-                target = F.interpolate(hr, size=p.shape[-2:], mode="bicubic", align_corners=False, antialias=True)
-            total = total + wi * self.criterion(p, target)
-        return total
 
 
 # ----------------------------------------------------------------------------- fitting loop
@@ -269,10 +234,6 @@ def fit(model: nn.Module, data: Any, *, steps: int, loss: Callable[[Any, Tensor]
     ``loss`` (when an ``nn.Module``, with any feature network it holds) and ``adversarial``
     are moved to ``device``. Returns a :class:`FitHistory`.
     """
-    from . import get_device
-    from .models.inference import _net, forward_sr, in_channels, prepare_input, to_model_channels
-    from .train import _batches, make_scheduler
-
     check_positive_int(steps, "steps")
     if not callable(loss):
         raise TypeError(f"loss must be callable (sr, hr) -> Tensor, got {type(loss).__name__}")

@@ -30,6 +30,12 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from srtutor._checks import as_batch, check_image, check_positive_int, check_scale
+from srtutor.color import rgb_to_y
+from srtutor.data import augment
+from srtutor.degradation import blur, downsample, gaussian_kernel
+from srtutor.metrics import psnr
+from srtutor.resize import imresize
+from srtutor.strategies import self_ensemble
 
 Tensor = torch.Tensor
 
@@ -47,7 +53,6 @@ class ZSSRNet(nn.Module):
     output: input + predicted residual. The paper uses 8 layers of 64 channels; the defaults
     here (6 x 32) keep a CPU demo in seconds. ``forward((N, C, H, W)) -> (N, C, H, W)``.
     """
-
     upsampling = "pre"
 
     def __init__(self, channels: int = 3, features: int = 32, depth: int = 6, scale: int = 2) -> None:
@@ -65,7 +70,6 @@ class ZSSRNet(nn.Module):
 
 
 def _upsample_to(x: Tensor, size: tuple[int, int]) -> Tensor:
-    from srtutor.resize import imresize
 
     return imresize(x, size=size)
 
@@ -94,10 +98,6 @@ def zssr_pairs(lr: Tensor, scale: int, n: int, patch: int, *, kernel: Optional[T
     Returns:
         ``(inputs (n, C, patch, patch), fathers (n, C, patch, patch))``.
     """
-    from srtutor.data import augment
-    from srtutor.degradation import blur, downsample
-    from srtutor.resize import imresize
-
     check_image(lr, "lr")
     if lr.ndim != 3:
         raise ValueError(f"lr must be (C, h, w), got {tuple(lr.shape)}")
@@ -168,7 +168,6 @@ def zssr(lr: Tensor, scale: int, *, steps: int = 300, kernel: Optional[Tensor] =
         sched.step()
     net.eval()
     up = _upsample_to(lr.float().to(dev)[None], (lr.shape[-2] * s, lr.shape[-1] * s))
-    from srtutor.strategies import self_ensemble
 
     with torch.no_grad():
         sr = self_ensemble(lambda t: net(t), up, modes=range(8) if ensemble else (0,))[0].clamp(0, 1)
@@ -184,7 +183,6 @@ class Hourglass(nn.Module):
     sigmoid. Input size must be divisible by ``2**levels``.
     ``forward((N, in_channels, H, W)) -> (N, out_channels, H, W)`` in ``(0, 1)``.
     """
-
     def __init__(self, in_channels: int = 16, out_channels: int = 3, features: int = 32, levels: int = 3,
                  skip: int = 4) -> None:
         super().__init__()
@@ -247,9 +245,6 @@ def deep_image_prior(lr: Tensor, scale: int, *, steps: int = 400, hr: Optional[T
     Returns:
         :class:`DIPResult`.
     """
-    from srtutor.metrics import psnr
-    from srtutor.resize import imresize
-
     check_image(lr, "lr")
     s = check_positive_int(scale, "scale")
     steps = check_positive_int(steps, "steps")
@@ -335,8 +330,6 @@ def estimate_gaussian_kernel(lr: Tensor, scale: int, *, size: int = 15, patch: i
     Returns:
         ``(size, size)`` float64 Gaussian kernel summing to 1 (σ's clamped to ``[0.2, size/2]``).
     """
-    from srtutor.degradation import gaussian_kernel
-
     check_image(lr, "lr")
     s = check_positive_int(scale, "scale")
     y = lr.double().mean(-3) if lr.ndim == 3 else lr.double().mean((0, 1))
@@ -367,8 +360,6 @@ def estimate_gaussian_kernel(lr: Tensor, scale: int, *, size: int = 15, patch: i
 def mscn(x: Tensor, *, sigma: float = 7 / 6, c: float = 1 / 255) -> Tensor:
     """Mean-subtracted contrast-normalised coefficients of the luminance (Mittal et al. 2012):
     ``(I − μ) / (σ_local + C)`` with a 7x7 Gaussian window (σ = 7/6). Returns ``(N, 1, H, W)``."""
-    from srtutor.color import rgb_to_y
-    from srtutor.degradation import blur, gaussian_kernel
 
     check_image(x, "x", channels=(1, 3))
     xb = as_batch(x)[0]
@@ -399,8 +390,6 @@ def nss_features(x: Tensor, *, patch: int = 32, scales: int = 2) -> Tensor:
     is the same information in a simpler estimator). Returns ``(n_blocks, 18·scales)`` from
     the first image of a batch.
     """
-    from srtutor.resize import imresize
-
     check_image(x, "x", channels=(1, 3))
     img = as_batch(x)[0][:1]
     feats = []

@@ -17,6 +17,8 @@ Every layer maps ``(N, C, H, W)`` feature maps or images to ``(N, C', sH, sW)``.
   ``C s^2`` channels then :class:`torch.nn.PixelShuffle`, a pure reshape
   (:func:`pixel_shuffle`); :func:`icnr_` (Aitken et al. 2017) initialises it to behave like
   nearest-neighbour upsampling at the start, which removes the initial checkerboard.
+  :class:`SubPixelUpsampler` stacks such stages (×2 ×2 for ×4) into the upsampler of the
+  post-upsampling families (EDSR, RCAN, RDN, MSRN, CARN).
 * **Resize-convolution** (:class:`ResizeConv`, Odena et al. 2016): interpolate then convolve.
 * **Meta-Upscale** (:class:`MetaUpscale`, Hu et al. 2019, Meta-SR): one module for any
   (non-integer) scale ``r``. Output pixel ``(i, j)`` is projected to the LR position
@@ -36,6 +38,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from srtutor._checks import as_batch, check_positive_int, check_scale, check_tensor
+from srtutor.resize import imresize
 
 Tensor = torch.Tensor
 
@@ -99,8 +102,6 @@ def interpolate(x: Tensor, scale: float | None = None, *, size: tuple[int, int] 
         raise ValueError(f"{arg}: the output {size[0]}x{size[1]} of a {xb.shape[-2]}x{xb.shape[-1]} input is empty; "
                          f"use a larger {arg}")
     if mode == "matlab":
-        from srtutor.resize import imresize
-
         out = imresize(xb, size=size)
     else:
         kw = {} if mode == "nearest" else {"align_corners": False}
@@ -243,6 +244,47 @@ class SubPixelConv(nn.Module):
         return self.shuffle(self.conv(x))
 
 
+def subpixel_factors(scale: int) -> tuple[int, ...]:
+    """Stages of a sub-pixel upsampler by ``scale``: ``log2(s)`` stages of ×2 for a power of two,
+    one ×3 stage for 3, none for 1 (EDSR's ``Upsampler``, Lim et al. 2017).
+
+    >>> subpixel_factors(4), subpixel_factors(3), subpixel_factors(1)
+    ((2, 2), (3,), ())
+    """
+    check_positive_int(scale, "scale")
+    if scale & (scale - 1) == 0:
+        return (2,) * (scale.bit_length() - 1)
+    if scale == 3:
+        return (3,)
+    raise ValueError(f"scale must be 1, 3 or a power of two, got {scale}")
+
+
+class SubPixelUpsampler(nn.Sequential):
+    """The sub-pixel upsampler of the post-upsampling families (EDSR, RCAN, RDN, MSRN, CARN):
+    one ``conv C -> f^2 C`` (+ optional ReLU, CARN) + ``PixelShuffle(f)`` per stage ``f`` of
+    :func:`subpixel_factors` (``s = 4``: two ×2 stages). ``(N, C, H, W) -> (N, C, sH, sW)``.
+
+    The layers sit flat in the ``Sequential`` (keys ``0.weight``, ``2.weight`` … as in
+    EDSR-PyTorch's ``common.Upsampler``); ``groups`` gives CARN-M's group convolution.
+    One stage, an output width other than ``C`` or ICNR initialisation: :class:`SubPixelConv`.
+    """
+
+    def __init__(self, channels: int, scale: int, *, groups: int = 1, act: str | None = None,
+                 kernel_size: int = 3, bias: bool = True):
+        check_positive_int(channels, "channels")
+        if act not in (None, "relu"):
+            raise ValueError(f"act must be None or 'relu', got {act!r}")
+        layers: list[nn.Module] = []
+        for f in subpixel_factors(scale):
+            layers.append(nn.Conv2d(channels, f * f * channels, kernel_size, padding=kernel_size // 2,
+                                    groups=groups, bias=bias))
+            if act == "relu":
+                layers.append(nn.ReLU())
+            layers.append(nn.PixelShuffle(f))
+        super().__init__(*layers)
+        self.scale = scale
+
+
 class ResizeConv(nn.Module):
     """Resize-convolution (Odena et al. 2016): interpolate by ``scale``, then a ``same`` conv."""
 
@@ -349,6 +391,7 @@ class MetaUpscale(nn.Module):
 
 __all__ = [
     "nearest_kernel", "linear_kernel", "cubic_kernel", "interpolate", "Interpolate", "deconv_padding",
-    "TransposedConvUpsample", "checkerboard_score", "pixel_shuffle", "icnr_", "SubPixelConv", "ResizeConv",
+    "TransposedConvUpsample", "checkerboard_score", "pixel_shuffle", "icnr_", "SubPixelConv", "subpixel_factors",
+    "SubPixelUpsampler", "ResizeConv",
     "position_projection", "offset_vectors", "MetaUpscale",
 ]

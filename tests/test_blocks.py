@@ -9,6 +9,7 @@ import torch.nn as nn
 
 from srtutor import blocks as B
 from srtutor.models import count_parameters as npar
+from srtutor.models.pixel_recursive import TinyPixelRecursiveSR
 
 C = 16
 
@@ -203,7 +204,7 @@ def test_masked_conv_is_causal(mask):
 
 def test_tiny_pixel_recursive_sr():
     torch.manual_seed(0)
-    net = B.TinyPixelRecursiveSR(scale=2, levels=4, channels=8, layers=2)
+    net = TinyPixelRecursiveSR(scale=2, levels=4, channels=8, layers=2)
     x = torch.rand(2, 1, 3, 3)
     y = torch.rand(2, 1, 6, 6)
     assert net(y, x).shape == (2, 4, 6, 6)
@@ -213,3 +214,17 @@ def test_tiny_pixel_recursive_sr():
     assert torch.allclose(s * 3, (s * 3).round())  # on the grey-level grid
     # the first pixel's logits do not depend on y at all (mask A)
     assert torch.allclose(net(y, x)[:, :, 0, 0], net(torch.zeros_like(y), x)[:, :, 0, 0])
+
+
+def test_tiny_pixel_recursive_sr_old_name_warns():
+    with pytest.warns(DeprecationWarning, match="srtutor.models.pixel_recursive"):
+        assert B.TinyPixelRecursiveSR is TinyPixelRecursiveSR
+
+
+def test_pixel_shuffle_tail_is_the_one_subpixel_upsampler():
+    from srtutor.upsample import SubPixelUpsampler
+    assert B.PixelShuffleTail is SubPixelUpsampler
+    # flat layout, keys as the shipped CARN weights store them
+    assert list(B.PixelShuffleTail(4, 4).state_dict()) == ["0.weight", "0.bias", "2.weight", "2.bias"]
+    relu = SubPixelUpsampler(4, 4, act="relu")  # CARN's conv-ReLU-shuffle stage
+    assert [type(m).__name__ for m in relu] == ["Conv2d", "ReLU", "PixelShuffle"] * 2

@@ -249,6 +249,34 @@ def test_match_points_is_one_to_one_maximum():
     assert iqa.match_points(np.zeros((0, 2)), np.array([[0, 0]]), 1.0) == 0
 
 
+def _brute_matching(a, b, r):
+    """Maximum matching by trying every assignment (tiny sets only)."""
+    import itertools
+
+    best = 0
+    for k in range(min(len(a), len(b)), 0, -1):
+        for sub in itertools.combinations(range(len(a)), k):
+            for perm in itertools.permutations(range(len(b)), k):
+                if all(np.hypot(*(a[i] - b[j])) <= r for i, j in zip(sub, perm)):
+                    return k
+    return best
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_match_points_against_brute_force(seed):
+    rng = np.random.default_rng(seed)
+    a, b = rng.integers(0, 6, (5, 2)).astype(float), rng.integers(0, 6, (4, 2)).astype(float)
+    assert iqa.match_points(a, b, 1.5) == _brute_matching(a, b, 1.5)
+
+
+def test_match_points_layered_lines_fast():
+    # two parallel lines 1 px apart (a layered graph: scipy's maximum_bipartite_matching takes
+    # exponential time here) - every point has a partner
+    a = np.stack([np.zeros(4000), np.arange(4000)], 1)
+    b = np.stack([np.ones(4000), np.arange(4000)], 1)
+    assert iqa.match_points(a, b, 2.5) == 4000
+
+
 def _squares(shift=0):
     x = torch.zeros(1, 64, 64, dtype=torch.float64)
     x[:, 16 + shift:48 + shift, 16:48] = 0.8

@@ -10,7 +10,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from srtutor import losses as L
-from srtutor.models import vgg as V
+from srtutor import vgg as V
 
 A = torch.tensor([[[[0.0, 0.5], [1.0, 0.25]]]])
 B = torch.tensor([[[[0.5, 0.5], [0.0, 0.75]]]])  # differences 0.5, 0, 1, 0.5

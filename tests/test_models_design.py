@@ -23,8 +23,8 @@ import srtutor
 from srtutor.models import count_parameters, create
 
 FULL = [  # (name, scale, kwargs, exact count, published count, relative tolerance)
-    ("drrn", 2, {"colors": 1}, 297_601, 297_000, 0.01),
-    ("memnet", 2, {"colors": 1}, 678_215, 677_000, 0.01),
+    ("drrn", 2, {"channels": 1}, 297_601, 297_000, 0.01),
+    ("memnet", 2, {"channels": 1}, 678_215, 677_000, 0.01),
     ("carn", 2, {"multi_scale": True}, 1_591_939, 1_592_000, 0.01),
     ("carn-m", 2, {"multi_scale": True}, 414_787, 412_000, 0.01),
     ("rdn", 4, {}, 22_271_107, 22_300_000, 0.01),
@@ -44,8 +44,8 @@ def test_weights_only_counts_match_papers_exactly():
     def weights(m):
         return sum(p.numel() for k, p in m.named_parameters() if k.endswith("weight"))
 
-    assert weights(create("drrn", colors=1)) == 297_216  # 297K
-    assert weights(create("memnet", colors=1)) == 676_992  # 677K (+6 averaging weights, not ".weight")
+    assert weights(create("drrn", channels=1)) == 297_216  # 297K
+    assert weights(create("memnet", channels=1)) == 676_992  # 677K (+6 averaging weights, not ".weight")
     assert weights(create("carn-m", multi_scale=True)) == 412_032  # 412K
 
 
@@ -60,7 +60,7 @@ SMALL = ["drrn-small", "memnet-lite", "carn", "carn-m", "rdn-small", "rcan-small
 @pytest.mark.parametrize("scale", [2, 3])
 def test_small_models_upscale(name, scale):
     torch.manual_seed(0)
-    kw = {"channels": 16} if name in ("carn", "carn-m") else {}
+    kw = {"features": 16} if name in ("carn", "carn-m") else {}
     net = create(name, scale=scale, **kw)
     assert net.upsampling in ("pre", "post") and net.scale == scale and net.in_channels == 3
     lr = torch.rand(1, 3, 10, 11)
@@ -70,7 +70,7 @@ def test_small_models_upscale(name, scale):
 
 
 def test_carn_multi_scale_switch():
-    net = create("carn-m", scale=2, multi_scale=True, channels=16)
+    net = create("carn-m", scale=2, multi_scale=True, features=16)
     x = torch.rand(1, 3, 6, 6)
     assert net(x, scale=3).shape == (1, 3, 18, 18) and net(x, scale=4).shape == (1, 3, 24, 24)
     with pytest.raises(ValueError, match="scale"):

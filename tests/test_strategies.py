@@ -35,7 +35,7 @@ def test_self_ensemble_equals_plain_output_for_equivariant_models():
 
 def test_self_ensemble_on_a_model():
     torch.manual_seed(0)
-    net = create("blocknet", scale=2, n_blocks=1, channels=8)
+    net = create("blocknet", scale=2, n_blocks=1, features=8)
     lr = torch.rand(3, 8, 10)
     plain = srtutor.models.upscale(net, lr)
     ens = S.self_ensemble(net, lr)
@@ -105,7 +105,7 @@ def _data(scale=2, n=8):
 
 def test_fit_with_combined_and_adversarial_losses():
     torch.manual_seed(0)
-    net = create("blocknet", scale=2, n_blocks=1, channels=8)
+    net = create("blocknet", scale=2, n_blocks=1, features=8)
     adv = L.AdversarialLoss(L.PatchDiscriminator(3, 8, 2), "ragan")
     loss = L.CombinedLoss({"l1": (1.0, L.L1Loss()), "tv": (0.1, L.TVLoss()), "adv": (0.01, adv)})
     d0 = [p.clone() for p in adv.discriminator.parameters()]
@@ -119,7 +119,7 @@ def test_fit_with_combined_and_adversarial_losses():
 
 def test_fit_reduces_pixel_loss_and_multi_supervision():
     torch.manual_seed(0)
-    net = create("memnet-lite", scale=2, channels=8, memory_blocks=2, recursions=2)
+    net = create("memnet-lite", scale=2, features=8, memory_blocks=2, recursions=2)
     hist = S.fit(net, _data(), steps=6, loss=S.MultiSupervisionLoss("l1"), outputs="all", batch_size=4,
                  lr=1e-3, log_every=3, device="cpu")
     assert len(hist.loss) == 2 and hist.loss[-1] < hist.loss[0]

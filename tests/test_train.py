@@ -207,7 +207,7 @@ def test_deep_supervision_loss_is_the_mean_over_pyramid_levels():
 
 def test_multi_scale_carn_training_updates_every_upsampler():
     torch.manual_seed(0)
-    net = models.create("carn", scale=2, channels=8, multi_scale=True)
+    net = models.create("carn", scale=2, features=8, multi_scale=True)
     before = {s: next(iter(up.parameters())).detach().clone() for s, up in net.upsample.items()}
     ds = PairedPatchDataset(_images(size=48), scale=2, patch_size=6, length=64)  # HR 12x12: /2, /3, /4
     train(net, ds, steps=12, lr=1e-3, scale=2, scales=(2, 3, 4), batch_size=2, device="cpu", progress=False)

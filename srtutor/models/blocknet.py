@@ -12,6 +12,7 @@ import torch.nn.functional as F
 
 from .. import blocks as B
 from ..models import register
+from ._api import legacy_names
 
 Tensor = torch.Tensor
 
@@ -29,7 +30,7 @@ class _Plain(nn.Sequential):
         return 5
 
 
-def make_block(kind: str, channels: int, *, bn: bool = False) -> nn.Module:
+def make_block(kind: str, features: int, *, bn: bool = False) -> nn.Module:
     """Build one body block by name.
 
     ``kind``: ``plain`` (2 convs, no skip), ``residual`` (EDSR :class:`~srtutor.blocks.ResBlock`),
@@ -39,7 +40,7 @@ def make_block(kind: str, channels: int, *, bn: bool = False) -> nn.Module:
     dilation-2 convs), ``nonlocal`` (residual block + non-local block), ``xunit`` (residual
     block whose ReLU is an :class:`~srtutor.blocks.XUnit`).
     """
-    c = channels
+    c = features
     if kind == "plain":
         return _Plain(c, bn)
     if kind == "residual":
@@ -66,6 +67,7 @@ def make_block(kind: str, channels: int, *, bn: bool = False) -> nn.Module:
 BLOCK_KINDS = ("plain", "residual", "dense", "attention", "multiscale", "recursive", "dilated", "nonlocal", "xunit")
 
 
+@legacy_names
 class BlockNet(nn.Module):
     """Head conv -> ``n_blocks`` blocks of kind ``block`` -> conv (+ head features, global
     residual) -> sub-pixel upsampler -> output conv. ``(N, 3, H, W) -> (N, 3, sH, sW)``.
@@ -77,10 +79,14 @@ class BlockNet(nn.Module):
     """
 
     upsampling = "post"
+    supported_scales = (2, 3, 4, 8)
+    _legacy_width = True  # srtutor 0.1: colors = image channels, channels = width
 
-    def __init__(self, scale: int = 2, *, block: str = "residual", n_blocks: int = 4, channels: int = 32,
-                 colors: int = 3, bn: bool = False, bicubic_skip: bool = False):
+    def __init__(self, scale: int = 2, *, block: str = "residual", n_blocks: int = 4, features: int = 32,
+                 channels: int = 3, bn: bool = False, bicubic_skip: bool = False):
         super().__init__()
+        colors = channels
+        channels = features
         self.scale, self.in_channels = scale, colors
         self.head = B.conv(colors, channels)
         self.body = nn.Sequential(*(make_block(block, channels, bn=bn) for _ in range(n_blocks)),
@@ -99,7 +105,7 @@ class BlockNet(nn.Module):
         return out
 
 
-@register("blocknet")
+@register("blocknet", model=BlockNet)
 def blocknet(scale: int = 2, **kw) -> BlockNet:
     return BlockNet(scale, **kw)
 

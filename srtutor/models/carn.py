@@ -11,10 +11,12 @@ import torch.nn as nn
 
 from ..blocks import CascadingBlock, MeanShift, PixelShuffleTail, conv
 from ..models import register
+from ._api import legacy_names
 
 Tensor = torch.Tensor
 
 
+@legacy_names
 class CARN(nn.Module):
     """CARN / CARN-M (Ahn et al. ECCV 2018), post-upsampling framework.
 
@@ -28,15 +30,20 @@ class CARN(nn.Module):
 
     Args:
         scale: upscaling factor (the default one with ``multi_scale``).
-        channels: 64.  efficient: CARN-M (group convs, shared residual block).
+        channels: image channels (3, RGB as the paper).  features: body width (64).
+        efficient: CARN-M (group convs, shared residual block).
         groups: group count of CARN-M (4).  multi_scale: carry upsamplers for 2, 3 and 4.
     """
 
     upsampling = "post"
+    supported_scales = (2, 3, 4, 8)  # (2, 3, 4) with multi_scale=True
+    _legacy_width = True  # srtutor 0.1: colors = image channels, channels = width
 
-    def __init__(self, scale: int = 2, *, colors: int = 3, channels: int = 64, n_blocks: int = 3,
+    def __init__(self, scale: int = 2, *, channels: int = 3, features: int = 64, n_blocks: int = 3,
                  efficient: bool = False, groups: int = 4, multi_scale: bool = False):
         super().__init__()
+        colors = channels
+        channels = features
         self.scale, self.in_channels = scale, colors
         self.multi_scale = bool(multi_scale)  # forward_sr / train pass ``scale=`` to such a model
         g = groups if efficient else 1
@@ -62,12 +69,12 @@ class CARN(nn.Module):
         return self.add_mean(self.exit(self.upsample[s](out)))
 
 
-@register("carn")
+@register("carn", model=CARN)
 def carn(scale: int = 2, **kw) -> CARN:
     return CARN(scale, **kw)
 
 
-@register("carn-m")
+@register("carn-m", model=CARN)
 def carn_m(scale: int = 2, **kw) -> CARN:
     kw.setdefault("efficient", True)
     return CARN(scale, **kw)

@@ -79,6 +79,7 @@ class DBPN(nn.Module):
     """
 
     upsampling = "iterative"
+    supported_scales = tuple(sorted(_PROJ))
 
     def __init__(self, scale: int = 2, channels: int = 3, n0: int = 256, features: int = 64, stages: int = 7):
         super().__init__()
@@ -99,13 +100,13 @@ class DBPN(nn.Module):
         return self.reconstruct(torch.cat(highs, 1))
 
 
-@register("dbpn")
+@register("dbpn", model=DBPN)
 def dbpn(scale: int = 2, **kw) -> DBPN:
     """D-DBPN as in the paper (n0 = 256, nr = 64, T = 7)."""
     return DBPN(scale=scale, **kw)
 
 
-@register("dbpn-small")
+@register("dbpn-small", model=DBPN)
 def dbpn_small(scale: int = 2, **kw) -> DBPN:
     """A small D-DBPN (n0 = 32, nr = 16, T = 3; 142,278 parameters at ×2) for CPU experiments."""
     kw = {"n0": 32, "features": 16, "stages": 3, **kw}

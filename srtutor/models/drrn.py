@@ -11,10 +11,12 @@ import torch.nn as nn
 
 from ..blocks import RecursiveResidualUnit, conv
 from ..models import register
+from ._api import legacy_names
 
 Tensor = torch.Tensor
 
 
+@legacy_names
 class DRRN(nn.Module):
     """DRRN (Tai et al. CVPR 2017), pre-upsampling framework.
 
@@ -23,26 +25,28 @@ class DRRN(nn.Module):
     residual (the bicubic input is added back). Depth ``d = (1 + 2U) B + 1``.
 
     The paper's DRRN_B1U9 (d = 20) on the Y channel has 297K parameters (conv weights);
-    ``DRRN(colors=1)`` has 297,216 weights + 385 biases = 297,601.
+    ``DRRN(channels=1)`` has 297,216 weights + 385 biases = 297,601.
 
     Args:
         scale: upscaling factor (of the bicubic step done before the network).
-        colors: image channels (1 for the Y channel as in the paper).
-        channels: feature channels (128).
+        channels: image channels (1 for the Y channel as in the paper).
+        features: feature maps per layer (128).
         recursive_blocks: ``B``.  units: ``U``.  bn: pre-activation batch norm.
 
-    ``forward`` takes the bicubic-upsampled image ``(N, colors, sH, sW)``.
+    ``forward`` takes the bicubic-upsampled image ``(N, channels, sH, sW)``.
     """
 
     upsampling = "pre"
+    supported_scales = None  # the bicubic step before the network takes any factor
+    _legacy_width = True  # srtutor 0.1: colors = image channels, channels = width
 
-    def __init__(self, scale: int = 2, *, colors: int = 3, channels: int = 128, recursive_blocks: int = 1,
+    def __init__(self, scale: int = 2, *, channels: int = 3, features: int = 128, recursive_blocks: int = 1,
                  units: int = 9, bn: bool = False):
         super().__init__()
-        self.scale, self.in_channels = scale, colors
-        self.entries = nn.ModuleList(conv(colors if b == 0 else channels, channels) for b in range(recursive_blocks))
-        self.units = nn.ModuleList(RecursiveResidualUnit(channels, units, bn=bn) for _ in range(recursive_blocks))
-        self.exit = nn.Sequential(nn.ReLU(), conv(channels, colors))
+        self.scale, self.in_channels = scale, channels
+        self.entries = nn.ModuleList(conv(channels if b == 0 else features, features) for b in range(recursive_blocks))
+        self.units = nn.ModuleList(RecursiveResidualUnit(features, units, bn=bn) for _ in range(recursive_blocks))
+        self.exit = nn.Sequential(nn.ReLU(), conv(features, channels))
 
     def forward(self, x: Tensor) -> Tensor:
         h = x
@@ -51,16 +55,16 @@ class DRRN(nn.Module):
         return x + self.exit(h)
 
 
-@register("drrn")
+@register("drrn", model=DRRN)
 def drrn(scale: int = 2, **kw) -> DRRN:
-    """DRRN_B1U9 (``recursive_blocks=1, units=9, channels=128``)."""
+    """DRRN_B1U9 (``recursive_blocks=1, units=9, features=128``)."""
     return DRRN(scale, **kw)
 
 
-@register("drrn-small")
+@register("drrn-small", model=DRRN)
 def drrn_small(scale: int = 2, **kw) -> DRRN:
     """A quick-mode DRRN: 32 channels, B1U3."""
-    kw.setdefault("channels", 32)
+    kw.setdefault("features", 32)
     kw.setdefault("units", 3)
     return DRRN(scale, **kw)
 

@@ -17,24 +17,22 @@ import torch.nn as nn
 
 from srtutor.blocks import ResBlock
 from srtutor.models import register
-from srtutor.upsample import SubPixelConv
+from srtutor.upsample import SubPixelConv, subpixel_factors
 
 DIV2K_MEAN = (0.4488, 0.4371, 0.4040)
 
 
 def subpixel_upsampler(features: int, scale: int) -> nn.Sequential:
-    """Sub-pixel upsampler: ``log2(s)`` ×2 stages for powers of two, else one ×s stage."""
-    if scale & (scale - 1) == 0:
-        stages = [SubPixelConv(features, features, 2) for _ in range(scale.bit_length() - 1)]
-    else:
-        stages = [SubPixelConv(features, features, scale)]
-    return nn.Sequential(*stages)
+    """Sub-pixel upsampler: one :class:`~srtutor.upsample.SubPixelConv` per stage of
+    :func:`srtutor.upsample.subpixel_factors` (nested, keys ``N.conv.*`` as the shipped weights store them)."""
+    return nn.Sequential(*[SubPixelConv(features, features, f) for f in subpixel_factors(scale)])
 
 
 class EDSR(nn.Module):
     """EDSR (Lim et al. 2017), post-upsampling. ``(N, 3, H, W) -> (N, 3, sH, sW)``."""
 
     upsampling = "post"
+    supported_scales = (2, 3, 4, 8)  # the sub-pixel upsampler: powers of two and 3
 
     def __init__(self, scale: int = 2, channels: int = 3, n_resblocks: int = 16, features: int = 64,
                  res_scale: float = 1.0, mean=DIV2K_MEAN):
@@ -51,13 +49,13 @@ class EDSR(nn.Module):
         return self.tail(h + self.body(h)) + self.mean
 
 
-@register("edsr-baseline")
+@register("edsr-baseline", model=EDSR)
 def edsr_baseline(scale: int = 2, **kw) -> EDSR:
     """EDSR-baseline: 16 blocks, 64 channels (1,369,859 parameters at ×2)."""
     return EDSR(scale=scale, **kw)
 
 
-@register("edsr")
+@register("edsr", model=EDSR)
 def edsr(scale: int = 2, **kw) -> EDSR:
     """EDSR: 32 blocks, 256 channels, residual scaling 0.1 (40,729,603 parameters at ×2)."""
     kw = {"n_resblocks": 32, "features": 256, "res_scale": 0.1, **kw}

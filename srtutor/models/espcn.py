@@ -28,6 +28,7 @@ class ESPCN(nn.Module):
     """
 
     upsampling = "post"
+    supported_scales = tuple(range(2, 9))  # any integer sub-pixel factor
 
     def __init__(self, scale: int = 3, channels: int = 1, features=(64, 32), activation: str = "tanh",
                  icnr: bool = False):
@@ -45,7 +46,7 @@ class ESPCN(nn.Module):
         return self.upsample(self.body(x))
 
 
-@register("espcn")
+@register("espcn", model=ESPCN)
 def espcn(scale: int = 3, **kw) -> ESPCN:
     """ESPCN 64-32 with tanh on Y: 22,729 parameters at ×3."""
     return ESPCN(scale=scale, **kw)

@@ -21,6 +21,7 @@ class FSRCNN(nn.Module):
     """FSRCNN(d, s, m) (Dong et al. 2016), post-upsampling. ``(N, C, H, W) -> (N, C, sH, sW)``."""
 
     upsampling = "post"
+    supported_scales = tuple(range(2, 9))  # any integer stride of the 9x9 deconvolution
 
     def __init__(self, scale: int = 3, channels: int = 1, d: int = 56, s: int = 12, m: int = 4):
         super().__init__()
@@ -46,13 +47,13 @@ class FSRCNN(nn.Module):
         return self.deconv(self.body(x))
 
 
-@register("fsrcnn")
+@register("fsrcnn", model=FSRCNN)
 def fsrcnn(scale: int = 3, **kw) -> FSRCNN:
     """FSRCNN(56, 12, 4): 12,464 weights (paper), 12,809 parameters."""
     return FSRCNN(scale=scale, **kw)
 
 
-@register("fsrcnn-s")
+@register("fsrcnn-s", model=FSRCNN)
 def fsrcnn_s(scale: int = 3, **kw) -> FSRCNN:
     """FSRCNN-s = FSRCNN(32, 5, 1): 3,937 weights (paper)."""
     return FSRCNN(scale=scale, d=32, s=5, m=1, **kw)

@@ -35,6 +35,7 @@ class LapSRN(nn.Module):
     """
 
     upsampling = "progressive"
+    supported_scales = (2, 4, 8)  # one pyramid level per x2
 
     def __init__(self, scale: int = 4, channels: int = 1, depth: int = 10, features: int = 64):
         super().__init__()
@@ -86,7 +87,7 @@ class LapSRN(nn.Module):
         return outs if pyramid else outs[-1]
 
 
-@register("lapsrn")
+@register("lapsrn", model=LapSRN)
 def lapsrn(scale: int = 4, **kw) -> LapSRN:
     """LapSRN, depth 10 per level (871,588 parameters at ×4 on Y)."""
     return LapSRN(scale=scale, **kw)

@@ -12,6 +12,7 @@ import torch.nn as nn
 
 from ..blocks import conv
 from ..models import register
+from ._api import legacy_names
 
 Tensor = torch.Tensor
 
@@ -42,26 +43,29 @@ class MemoryBlock(nn.Module):
         return self.gate(torch.cat(long_term + short, 1))
 
 
+@legacy_names
 class MemNet(nn.Module):
     """MemNet (Tai et al. ICCV 2017), pre-upsampling framework, multi-supervised.
 
     The paper's M6R6 (80 layers, Y channel) has 677K parameters (conv weights): here
-    ``MemNet(colors=1)`` has 676,992 weights + 6 averaging weights + 1,217 biases.
+    ``MemNet(channels=1)`` has 676,992 weights + 6 averaging weights + 1,217 biases.
 
     Args:
-        scale: upscaling factor (of the bicubic step before the network).  colors: image channels.
-        channels: ``C`` (64).  memory_blocks: ``M`` (6).  recursions: ``R`` (6).  bn: pre-act BN.
+        scale: upscaling factor (of the bicubic step before the network).  channels: image channels.
+        features: ``C`` (64).  memory_blocks: ``M`` (6).  recursions: ``R`` (6).  bn: pre-act BN.
     """
 
     upsampling = "pre"
+    supported_scales = None  # the bicubic step before the network takes any factor
+    _legacy_width = True  # srtutor 0.1: colors = image channels, channels = width
 
-    def __init__(self, scale: int = 2, *, colors: int = 3, channels: int = 64, memory_blocks: int = 6,
+    def __init__(self, scale: int = 2, *, channels: int = 3, features: int = 64, memory_blocks: int = 6,
                  recursions: int = 6, bn: bool = False):
         super().__init__()
-        self.scale, self.in_channels = scale, colors
-        self.fenet = nn.Sequential(*_pre_act(colors, bn)[:-1], conv(colors, channels))
-        self.blocks = nn.ModuleList(MemoryBlock(channels, recursions, m + 1, bn=bn) for m in range(memory_blocks))
-        self.recon = nn.Sequential(*_pre_act(channels, bn), conv(channels, colors))
+        self.scale, self.in_channels = scale, channels
+        self.fenet = nn.Sequential(*_pre_act(channels, bn)[:-1], conv(channels, features))
+        self.blocks = nn.ModuleList(MemoryBlock(features, recursions, m + 1, bn=bn) for m in range(memory_blocks))
+        self.recon = nn.Sequential(*_pre_act(features, bn), conv(features, channels))
         self.weights = nn.Parameter(torch.full((memory_blocks,), 1.0 / memory_blocks))
 
     def forward_all(self, x: Tensor) -> list[Tensor]:
@@ -79,16 +83,16 @@ class MemNet(nn.Module):
         return self.forward_all(x)[-1]
 
 
-@register("memnet")
+@register("memnet", model=MemNet)
 def memnet(scale: int = 2, **kw) -> MemNet:
     """MemNet M6R6, 64 channels."""
     return MemNet(scale, **kw)
 
 
-@register("memnet-lite")
+@register("memnet-lite", model=MemNet)
 def memnet_lite(scale: int = 2, **kw) -> MemNet:
     """A quick-mode MemNet: M3R3, 32 channels."""
-    kw.setdefault("channels", 32)
+    kw.setdefault("features", 32)
     kw.setdefault("memory_blocks", 3)
     kw.setdefault("recursions", 3)
     return MemNet(scale, **kw)

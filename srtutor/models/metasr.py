@@ -35,6 +35,7 @@ class MetaSR(nn.Module):
     """
 
     upsampling = "meta"
+    supported_scales = None  # any factor > 0, non-integer included
 
     def __init__(self, scale: float = 2.0, channels: int = 3, features: int = 64, n_resblocks: int = 8,
                  hidden: int = 256, bicubic_skip: bool = False):
@@ -56,13 +57,13 @@ class MetaSR(nn.Module):
         return y
 
 
-@register("metasr")
+@register("metasr", model=MetaSR)
 def metasr(scale: float = 2.0, **kw) -> MetaSR:
     """Meta-SR with a 64-channel, 8-block residual backbone."""
     return MetaSR(scale=scale, **kw)
 
 
-@register("metasr-small")
+@register("metasr-small", model=MetaSR)
 def metasr_small(scale: float = 2.0, **kw) -> MetaSR:
     """Meta-SR with a 32-channel, 4-block backbone, a 64-wide weight network and a bicubic skip."""
     kw = {"features": 32, "n_resblocks": 4, "hidden": 64, "bicubic_skip": True, **kw}

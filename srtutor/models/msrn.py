@@ -11,10 +11,12 @@ import torch.nn as nn
 
 from ..blocks import MeanShift, MultiScaleResidualBlock, PixelShuffleTail, conv
 from ..models import register
+from ._api import legacy_names
 
 Tensor = torch.Tensor
 
 
+@legacy_names
 class MSRN(nn.Module):
     """MSRN (Li et al. ECCV 2018), post-upsampling framework.
 
@@ -26,9 +28,13 @@ class MSRN(nn.Module):
     """
 
     upsampling = "post"
+    supported_scales = (2, 3, 4, 8)
+    _legacy_width = True  # srtutor 0.1: colors = image channels, channels = width
 
-    def __init__(self, scale: int = 2, *, colors: int = 3, n_blocks: int = 8, channels: int = 64):
+    def __init__(self, scale: int = 2, *, channels: int = 3, n_blocks: int = 8, features: int = 64):
         super().__init__()
+        colors = channels
+        channels = features
         self.scale, self.in_channels = scale, colors
         self.sub_mean, self.add_mean = MeanShift(sign=-1), MeanShift(sign=1)
         self.head = conv(colors, channels)
@@ -44,17 +50,17 @@ class MSRN(nn.Module):
         return self.add_mean(self.tail(self.fusion(torch.cat(outs, 1))))
 
 
-@register("msrn")
+@register("msrn", model=MSRN)
 def msrn(scale: int = 2, **kw) -> MSRN:
     """Full MSRN: 8 MSRBs, 64 channels."""
     return MSRN(scale, **kw)
 
 
-@register("msrn-small")
+@register("msrn-small", model=MSRN)
 def msrn_small(scale: int = 2, **kw) -> MSRN:
     """Quick-mode MSRN: 3 MSRBs, 24 channels."""
     kw.setdefault("n_blocks", 3)
-    kw.setdefault("channels", 24)
+    kw.setdefault("features", 24)
     return MSRN(scale, **kw)
 
 

@@ -11,10 +11,12 @@ import torch.nn as nn
 
 from ..blocks import MeanShift, PixelShuffleTail, ResidualGroup, conv
 from ..models import register
+from ._api import legacy_names
 
 Tensor = torch.Tensor
 
 
+@legacy_names
 class RCAN(nn.Module):
     """RCAN (Zhang et al. ECCV 2018), post-upsampling framework.
 
@@ -25,10 +27,14 @@ class RCAN(nn.Module):
     """
 
     upsampling = "post"
+    supported_scales = (2, 3, 4, 8)
+    _legacy_width = True  # srtutor 0.1: colors = image channels, channels = width
 
-    def __init__(self, scale: int = 2, *, colors: int = 3, n_groups: int = 10, n_blocks: int = 20,
-                 channels: int = 64, reduction: int = 16):
+    def __init__(self, scale: int = 2, *, channels: int = 3, n_groups: int = 10, n_blocks: int = 20,
+                 features: int = 64, reduction: int = 16):
         super().__init__()
+        colors = channels
+        channels = features
         self.scale, self.in_channels = scale, colors
         self.sub_mean, self.add_mean = MeanShift(sign=-1), MeanShift(sign=1)
         self.head = conv(colors, channels)
@@ -41,16 +47,16 @@ class RCAN(nn.Module):
         return self.add_mean(self.tail(h + self.body(h)))
 
 
-@register("rcan")
+@register("rcan", model=RCAN)
 def rcan(scale: int = 2, **kw) -> RCAN:
     """Full RCAN: 10 residual groups x 20 RCABs, 64 channels."""
     return RCAN(scale, **kw)
 
 
-@register("rcan-small")
+@register("rcan-small", model=RCAN)
 def rcan_small(scale: int = 2, **kw) -> RCAN:
     """Quick-mode RCAN: 2 groups x 3 RCABs, 32 channels, reduction 8."""
-    for k, v in dict(n_groups=2, n_blocks=3, channels=32, reduction=8).items():
+    for k, v in dict(n_groups=2, n_blocks=3, features=32, reduction=8).items():
         kw.setdefault(k, v)
     return RCAN(scale, **kw)
 

@@ -11,10 +11,12 @@ import torch.nn as nn
 
 from ..blocks import PixelShuffleTail, ResidualDenseBlock, conv
 from ..models import register
+from ._api import legacy_names
 
 Tensor = torch.Tensor
 
 
+@legacy_names
 class RDN(nn.Module):
     """RDN (Zhang et al. CVPR 2018), post-upsampling framework.
 
@@ -26,9 +28,12 @@ class RDN(nn.Module):
     """
 
     upsampling = "post"
+    supported_scales = (2, 3, 4)
+    _legacy_names = {"G0": "features"}  # srtutor 0.1 (and colors = image channels)
 
-    def __init__(self, scale: int = 2, *, colors: int = 3, D: int = 16, C: int = 8, G: int = 64, G0: int = 64):
+    def __init__(self, scale: int = 2, *, channels: int = 3, D: int = 16, C: int = 8, G: int = 64, features: int = 64):
         super().__init__()
+        colors, G0 = channels, features
         self.scale, self.in_channels = scale, colors
         self.sfe1, self.sfe2 = conv(colors, G0), conv(G0, G0)
         self.rdbs = nn.ModuleList(ResidualDenseBlock(G0, G, C) for _ in range(D))
@@ -45,16 +50,16 @@ class RDN(nn.Module):
         return self.tail(self.gff(torch.cat(outs, 1)) + f_1)
 
 
-@register("rdn")
+@register("rdn", model=RDN)
 def rdn(scale: int = 2, **kw) -> RDN:
     """Full RDN: D=16, C=8, G=G0=64."""
     return RDN(scale, **kw)
 
 
-@register("rdn-small")
+@register("rdn-small", model=RDN)
 def rdn_small(scale: int = 2, **kw) -> RDN:
     """Quick-mode RDN: D=3, C=4, G=16, G0=32."""
-    for k, v in dict(D=3, C=4, G=16, G0=32).items():
+    for k, v in dict(D=3, C=4, G=16, features=32).items():
         kw.setdefault(k, v)
     return RDN(scale, **kw)
 

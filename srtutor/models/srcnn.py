@@ -35,6 +35,7 @@ class SRCNN(nn.Module):
     """
 
     upsampling = "pre"
+    supported_scales = None  # the bicubic step before the network takes any factor
 
     def __init__(self, scale: int = 3, channels: int = 1, kernel_sizes=(9, 5, 5), features=(64, 32)):
         super().__init__()
@@ -50,13 +51,13 @@ class SRCNN(nn.Module):
         return self.body(x)
 
 
-@register("srcnn")
+@register("srcnn", model=SRCNN)
 def srcnn(scale: int = 3, **kw) -> SRCNN:
     """SRCNN 9-5-5 (57,184 weights, 57,281 parameters on Y)."""
     return SRCNN(scale=scale, **kw)
 
 
-@register("srcnn-915")
+@register("srcnn-915", model=SRCNN)
 def srcnn_915(scale: int = 3, **kw) -> SRCNN:
     """SRCNN 9-1-5 (8,032 weights, 8,129 parameters on Y)."""
     return SRCNN(scale=scale, kernel_sizes=(9, 1, 5), **kw)

@@ -26,6 +26,7 @@ class VDSR(nn.Module):
     """
 
     upsampling = "pre"
+    supported_scales = None  # the bicubic step before the network takes any factor
 
     def __init__(self, scale: int = 2, channels: int = 1, depth: int = 20, features: int = 64):
         super().__init__()
@@ -44,7 +45,7 @@ class VDSR(nn.Module):
         return x + self.body(x)
 
 
-@register("vdsr")
+@register("vdsr", model=VDSR)
 def vdsr(scale: int = 2, **kw) -> VDSR:
     """VDSR, 20 layers, 665,921 parameters on Y."""
     return VDSR(scale=scale, **kw)

@@ -23,8 +23,9 @@ Validation (:func:`evaluate`) follows the literature's protocol through
 :func:`srtutor.evaluate.evaluate_images`: LR by MATLAB bicubic, SR rounded to 8 bits, PSNR/SSIM
 on Y (BT.601 studio range) with ``scale`` pixels cropped at each border.
 
-Checkpoints (:func:`save_checkpoint`, :func:`load_checkpoint`) are a ``state_dict`` plus a
-small ``meta`` dict of plain values, loadable with ``torch.load(..., weights_only=True)``.
+Checkpoints (:func:`save_checkpoint`, :func:`load_checkpoint`, re-exported from
+:mod:`srtutor.checkpoint`) are a ``state_dict`` plus a small ``meta`` dict of plain values,
+loadable with ``torch.load(..., weights_only=True)``.
 """
 
 from __future__ import annotations
@@ -33,7 +34,6 @@ import math
 import os
 import time
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any, Iterable, Mapping, Optional, Sequence, Union
 
 import torch
@@ -42,10 +42,18 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch.utils.data import DataLoader, Dataset, DistributedSampler, RandomSampler
 
+from tqdm.auto import tqdm
+
+from srtutor import get_device, metrics
 from srtutor._checks import check_positive_int, check_scale
+from srtutor.checkpoint import load_checkpoint, load_matching, save_checkpoint
+from srtutor.evaluate import evaluate_images
+from srtutor.io import quantize as q8
+from srtutor.losses import MultiSupervisionLoss
 from srtutor.models.inference import (
     _net, bicubic_upsample, forward_sr, in_channels, prepare_input, to_model_channels, upscale,
 )
+from srtutor.resize import imresize
 
 Tensor = torch.Tensor
 PathLike = Union[str, os.PathLike]
@@ -146,8 +154,6 @@ def _batches(data: Union[Dataset, DataLoader, Iterable], batch_size: int, world:
 # ----------------------------------------------------------------------------- evaluation
 def lr_for_scale(hr: Tensor, scale: float) -> Tensor:
     """LR batch for any scale ``r``: MATLAB bicubic to ``(round(H/r), round(W/r))``, clamped to [0, 1]."""
-    from srtutor.resize import imresize
-
     size = (max(1, round(hr.shape[-2] / scale)), max(1, round(hr.shape[-1] / scale)))
     return imresize(hr, size=size).clamp(0, 1)
 
@@ -169,15 +175,10 @@ def evaluate(model: Optional[nn.Module], images: Union[Mapping[str, Tensor], Seq
         ``{"names", "psnr", "ssim", "mean_psnr", "mean_ssim"}`` (per-image lists and means;
         SSIM entries are ``None`` when ``ssim=False``).
     """
-    from srtutor import metrics
-    from srtutor.io import quantize as q8
-
     s = check_scale(scale)
     items = dict(images) if isinstance(images, Mapping) else {str(i): im for i, im in enumerate(images)}
     dev = next(model.parameters()).device if model is not None else torch.device("cpu")
     if s.is_integer():
-        from srtutor.evaluate import evaluate_images
-
         s = int(s)
         if protocol == "auto":
             protocol = "srcnn" if model is None or in_channels(model) == 1 else "rgb"
@@ -203,61 +204,6 @@ def evaluate(model: Optional[nn.Module], images: Union[Mapping[str, Tensor], Seq
             ss.append(float(metrics.ssim(sr, hr, crop_border=crop, y_channel=True)) if ssim else None)
     return {"names": names, "psnr": ps, "ssim": ss, "mean_psnr": sum(ps) / len(ps),
             "mean_ssim": (sum(ss) / len(ss)) if ssim else None}
-
-
-# ----------------------------------------------------------------------------- checkpoints
-def save_checkpoint(path: PathLike, model: nn.Module, *, meta: Optional[Mapping[str, Any]] = None) -> Path:
-    """Save ``{"state_dict": ..., "meta": {...}}`` (plain values only: ``weights_only`` loadable).
-
-    Put ``"name"``, ``"scale"`` and ``"kwargs"`` in ``meta`` so that :func:`load_checkpoint`
-    can rebuild the model from the registry.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    state = {k: v.detach().cpu() for k, v in _net(model).state_dict().items()}
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    torch.save({"state_dict": state, "meta": dict(meta or {})}, tmp)
-    os.replace(tmp, path)
-    return path
-
-
-def load_checkpoint(path: PathLike, model: Optional[nn.Module] = None, *, map_location="cpu"
-                    ) -> tuple[nn.Module, dict[str, Any]]:
-    """Load a checkpoint with ``torch.load(..., weights_only=True)``.
-
-    Args:
-        path: a file written by :func:`save_checkpoint`.
-        model: the network to fill; ``None`` rebuilds it with
-            ``srtutor.models.create(meta["name"], scale=meta["scale"], **meta["kwargs"])``.
-
-    Returns:
-        ``(model, meta)``.
-    """
-    ckpt = torch.load(path, map_location=map_location, weights_only=True)
-    if not isinstance(ckpt, dict) or "state_dict" not in ckpt:
-        raise ValueError(f"path: {path} is not an srtutor checkpoint (no 'state_dict' key)")
-    meta = dict(ckpt.get("meta", {}))
-    if model is None:
-        from srtutor.models import create
-
-        if "name" not in meta:
-            raise ValueError(f"path: checkpoint {path} has no meta['name']; pass model=")
-        model = create(meta["name"], scale=meta.get("scale", 2), **meta.get("kwargs", {}))
-    _net(model).load_state_dict(ckpt["state_dict"])
-    return model, meta
-
-
-def load_matching(model: nn.Module, state: Mapping[str, Tensor]) -> list[str]:
-    """Copy into ``model`` every tensor of ``state`` whose name and shape match (fine-tuning a
-    ×3/×4 network from a ×2 one: EDSR, Lim et al. 2017 §4.1). Returns the names of ``model``'s
-    tensors left as they were (e.g. the upsampler); raises ``ValueError`` when nothing matches."""
-    own = _net(model).state_dict()
-    common = {k: v for k, v in state.items() if k in own and tuple(own[k].shape) == tuple(v.shape)}
-    if not common:
-        raise ValueError("state: no tensor matches the model's names and shapes")
-    own.update({k: v.to(own[k].dtype) for k, v in common.items()})
-    _net(model).load_state_dict(own)
-    return sorted(k for k in own if k not in common)
 
 
 # ----------------------------------------------------------------------------- the loop
@@ -321,13 +267,11 @@ def train(
         min_lr_ratio: final learning rate of the cosine schedule, as a fraction of ``lr``.
         deep_supervision: for progressive models with a pyramid (LapSRN): the loss is the mean
             of ``loss`` over every level, each level against the HR patch downscaled to its size
-            (:class:`srtutor.strategies.MultiSupervisionLoss`; Lai et al. 2017, Eq. 2).
+            (:class:`srtutor.losses.MultiSupervisionLoss`; Lai et al. 2017, Eq. 2).
 
     Returns:
         :class:`History`.
     """
-    from srtutor import get_device
-
     check_positive_int(steps, "steps")
     check_positive_int(batch_size, "batch_size")
     check_positive_int(log_every, "log_every")
@@ -347,8 +291,6 @@ def train(
     if deep_supervision:
         if not hasattr(_net(model), "pyramid"):
             raise ValueError(f"deep_supervision needs a model with a pyramid (LapSRN), got {type(_net(model)).__name__}")
-        from srtutor.strategies import MultiSupervisionLoss
-
         multi = MultiSupervisionLoss(loss)
     if scales is not None:
         scales = [check_scale(r, "scales[i]") for r in scales]
@@ -378,8 +320,6 @@ def train(
 
     bar = None
     if progress and main:
-        from tqdm.auto import tqdm
-
         bar = tqdm(total=steps, desc=f"train {type(_net(net)).__name__} x{scale}", leave=False)
     t0, running, count = time.perf_counter(), 0.0, 0
     net.train()
