@@ -208,11 +208,11 @@ def add_evaluate_parser(subparsers: argparse._SubParsersAction) -> argparse.Argu
     p.add_argument("--data-dir", default=None,
                    help="folder containing <dataset>/HR/*.png (default: $SRTUTOR_DATA, else ~/.cache/srtutor)")
     p.add_argument("--format", choices=("table", "json"), default="table", help="output format (default table)")
-    p.add_argument("--y-convention", "--protocol", dest="protocol", choices=PROTOCOLS, default="srcnn",
-                   action=_Given,
-                   help="srcnn (default for interpolation and Y-channel models): resize the rounded uint8 Y as "
-                        "floats, round SR -- reproduces the published bicubic rows (Set5 x4 28.42/0.8104); "
-                        "rgb (default for RGB models): resize uint8 RGB, score unrounded Y")
+    p.add_argument("--y-convention", "--protocol", dest="protocol", choices=("auto",) + PROTOCOLS, default="auto",
+                   help="how the result is scored (an RGB model always sees the RGB LR image). auto (default): "
+                        "srcnn for interpolation and Y-channel models, rgb for RGB models. srcnn: score the "
+                        "rounded uint8 Y; interpolation and Y models resize the rounded Y as floats -- reproduces "
+                        "the published bicubic rows (Set5 x4 28.42/0.8104). rgb: resize uint8 RGB, score unrounded Y")
     p.add_argument("--lr-kernel", choices=("bicubic", "same"), default="bicubic",
                    help="kernel that makes the LR image: bicubic (the benchmarks' BI setting, default) "
                         "or the method's own kernel")
@@ -221,19 +221,21 @@ def add_evaluate_parser(subparsers: argparse._SubParsersAction) -> argparse.Argu
     p.add_argument("--no-verify", action="store_true",
                    help="score the PNG files of the folder as they are, without checking them against the pinned "
                         "set (your own images; the output counts and names them)")
+    p.add_argument("--device", default="auto", help="where a model runs and the scores are computed: auto "
+                   "(CUDA when present; interpolation always on the CPU), cpu, cuda[:i] (default auto)")
+    p.add_argument("--batch-size", type=int, default=8, help="images of equal size per batch (default 8)")
+    p.add_argument("--amp", action="store_true", help="run the model in mixed precision (float16 on CUDA, "
+                   "bfloat16 on CPU); reported in the output")
+    p.add_argument("--workers", type=int, default=None,
+                   help="threads decoding and degrading images ahead of the model (default: CPUs, at most 4)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar (it is off anyway when stderr "
+                   "is not a terminal)")
     p.set_defaults(func=cmd_evaluate)
     return p
 
 
-def torch_float64():
-    """``torch.float64`` (imported when needed: ``import srtutor.cli`` stays light)."""
-    import torch
-
-    return torch.float64
-
-
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    """Run ``srtutor evaluate``; prints a table or one JSON object."""
+    """Run ``srtutor evaluate``; prints a table or one JSON object. User errors raise :class:`UsageError`."""
     from srtutor.data import benchmark_name
     from srtutor.evaluate import METHODS, evaluate_method, format_table
 
@@ -243,32 +245,43 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         raise UsageError(f"--dataset: {exc}") from None
     if args.scale < 2:
         raise UsageError(f"--scale must be an integer >= 2, got {args.scale}")
-    method, protocol = args.method, args.protocol
+    if args.batch_size < 1:
+        raise UsageError(f"--batch-size must be an integer >= 1, got {args.batch_size}")
+    if args.workers is not None and args.workers < 0:
+        raise UsageError(f"--workers must be an integer >= 0, got {args.workers}")
+    method, label, device = args.method, None, None
     if args.method.lower() not in METHODS:  # a model with shipped weights (srtutor.pretrained)
-        from srtutor.pretrained import PretrainedError, model_callable
+        from srtutor import get_device
+        from srtutor.pretrained import PretrainedError, pretrained
 
         try:
-            method, auto_protocol = model_callable(args.method, args.scale)
+            device = get_device(args.device)
+        except ValueError as exc:
+            raise UsageError(f"--device: {exc}") from None
+        try:
+            method = pretrained(args.method, args.scale, device=device)
         except PretrainedError as exc:
             raise UsageError(f"--method: unknown method {args.method!r}; expected one of {', '.join(METHODS)} "
                              f"or a pretrained model ({exc})") from None
-        protocol = args.protocol if getattr(args, "protocol_given", False) else auto_protocol
+        label = f"{args.method}-x{args.scale}"
+    options = dict(protocol=args.protocol, lr_kernel=args.lr_kernel, name=label, device=device,
+                   batch_size=args.batch_size, amp=args.amp, workers=args.workers,
+                   progress=False if args.no_progress else None)
     try:
         if args.no_verify:
-            from srtutor.data import load_benchmark
+            from srtutor.data import benchmark_files
             from srtutor.evaluate import evaluate_images
 
-            images = load_benchmark(dataset, args.data_dir, verify=False, dtype=torch_float64())
-            result = evaluate_images(images, args.scale, method, protocol=protocol, lr_kernel=args.lr_kernel,
-                                     dataset=dataset)
+            files = benchmark_files(dataset, args.data_dir, verify=False)
+            result = evaluate_images(files, args.scale, method, dataset=dataset, **options)
         else:
-            result = evaluate_method(method, dataset, args.scale, root=args.data_dir,
-                                     protocol=protocol, lr_kernel=args.lr_kernel, download=args.download)
+            result = evaluate_method(method, dataset, args.scale, root=args.data_dir, download=args.download,
+                                     **options)
     except (FileNotFoundError, ValueError) as exc:
         from srtutor.data import BenchmarkError
 
         if not isinstance(exc, (FileNotFoundError, BenchmarkError)):
-            raise
+            raise  # other ValueErrors (an image too small for the scale ...): the one error path in main()
         msg = (str(exc).replace("pass root=", "pass --data-dir ")
                .replace("download=True (CLI: --download)", "--download")
                .replace("verify=False (CLI: --no-verify)", "--no-verify"))
@@ -277,14 +290,17 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
     result["verified"] = not args.no_verify
     result["folder"] = str(set_folder(dataset, args.data_dir))
-    if args.no_verify and args.format != "json":
-        names = [r["name"] for r in result["images"]]
-        print(f"note: --no-verify: {len(names)} unverified images from {result['folder']} scored as "
-              f"{dataset!r}: {', '.join(names)}")
     if args.format == "json":
         print(json.dumps(result, indent=2))
     else:
+        if args.no_verify:
+            names = [r["name"] for r in result["images"]]
+            print(f"note: --no-verify: {len(names)} unverified images from {result['folder']} scored as "
+                  f"{dataset!r}: {', '.join(names)}")
         print(format_table(result))
+        print(f"{result['n_images']} images in {result['seconds']:.2f} s: {result['images_per_second']:.1f} images/s "
+              f"(device {result['device']}, batches of up to {result['batch_size']}, AMP {'on' if result['amp'] else 'off'})",
+              file=sys.stderr)
     return 0
 
 

@@ -72,7 +72,7 @@ def ycbcr_to_rgb(x: Tensor, *, full_range: bool = False) -> Tensor:
     return torch.einsum("ij,...jhw->...ihw", inv, x * 255.0 - o[:, None, None])
 
 
-def rgb_to_y(x: Tensor, *, full_range: bool = False) -> Tensor:
+def rgb_to_y(x: Tensor, *, full_range: bool = False, check: bool = True) -> Tensor:
     """Luminance Y of BT.601 YCbCr, keeping a channel dimension.
 
     Args:
@@ -80,11 +80,14 @@ def rgb_to_y(x: Tensor, *, full_range: bool = False) -> Tensor:
             already being luminance and returned unchanged (greyscale benchmark images such as
             Set14's ``bridge`` are scored on their grey values, as the literature does).
         full_range: ``0.299 R + 0.587 G + 0.114 B`` instead of studio range.
+        check: validate ``x`` (shape, channels, values in [0, 1]); ``False`` skips the value
+            pass for callers that produced ``x`` themselves (same result).
 
     Returns:
         ``(1, H, W)`` / ``(N, 1, H, W)`` in [0, 1]; studio-range Y lies in [16/255, 235/255].
     """
-    check_image(x, "x", channels=(1, 3))
+    if check:
+        check_image(x, "x", channels=(1, 3))
     if x.shape[-3] == 1:
         return x
     m, o = _matrices(full_range, x)

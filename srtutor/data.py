@@ -62,9 +62,9 @@ PathLike = Union[str, Path]
 
 __all__ = [
     "EMBEDDED", "embedded_image", "embedded_images", "SURVEY_DATASETS", "BENCHMARKS",
-    "DOWNLOADABLE", "default_root", "benchmark_name", "benchmark_available", "load_benchmark", "download_set",
-    "download_benchmark", "verify_set", "set_folder", "data_status", "manifest", "ChecksumError", "DownloadError",
-    "BenchmarkError", "DEFAULT_BASE_URL", "TERMS", "load_training_images", "make_pair", "augment",
+    "DOWNLOADABLE", "default_root", "benchmark_name", "benchmark_available", "load_benchmark", "benchmark_files",
+    "download_set", "download_benchmark", "verify_set", "set_folder", "data_status", "manifest", "ChecksumError",
+    "DownloadError", "BenchmarkError", "DEFAULT_BASE_URL", "TERMS", "load_training_images", "make_pair", "augment",
     "random_patch_pair", "PairedPatchDataset",
 ]
 
@@ -356,6 +356,52 @@ def download_benchmark(name: str, root: Optional[PathLike] = None, *, base_url: 
     return download_set(name, root, base_url=base_url, timeout=timeout, progress=progress)
 
 
+def benchmark_files(name: str, root: Optional[PathLike] = None, *, download: bool = False, verify: bool = True,
+                    base_url: Optional[str] = None, progress: bool = False) -> dict[str, Path]:
+    """``{stem: path}`` of a benchmark's HR files, ordered by file name, checked as :func:`load_benchmark`
+    describes (same arguments, same errors) but not decoded: for pipelines that decode while they
+    compute (:mod:`srtutor.evaluate`)."""
+    canon = benchmark_name(name, training=False)
+    base = _root(root)
+    folder = set_folder(canon, base)
+    if not verify:
+        files = sorted(folder.glob("*.png"), key=lambda p: p.name) if folder.is_dir() else []
+        if not files:
+            raise FileNotFoundError(f"benchmark {canon} not found: no PNG files in {folder}. To fix: pass "
+                                    f"root=<folder containing {canon}/HR> or set $SRTUTOR_DATA to such a folder.")
+        return {p.stem: p for p in files}
+    report = verify_set(canon, base)
+    if not report["ok"] and download:
+        folder = download_set(canon, base, base_url=base_url, progress=progress)
+        report = verify_set(canon, base)
+    if not report["ok"]:
+        fixes = (f"pass root=<folder containing {canon}/HR>, set $SRTUTOR_DATA to such a folder, or use "
+                 f"download=True (CLI: --download) to fetch the pinned copy")
+        if len(report["missing"]) == report["expected"] and report["extra"]:
+            raise BenchmarkError(f"{folder} holds {len(report['extra'])} image files ({_names(report['extra'])}) but "
+                                 f"none of the {report['expected']} files of {canon}; it would not be scored as "
+                                 f"{canon}. To fix: use verify=False (CLI: --no-verify) to score these images as "
+                                 f"they are, or download=True (CLI: --download) to fetch the pinned set.")
+        if len(report["missing"]) == report["expected"]:
+            raise FileNotFoundError(f"benchmark {canon} not found: none of its {report['expected']} files in "
+                                    f"{folder}. To fix: {fixes}.")
+        parts = []
+        if report["missing"]:
+            parts.append(f"{len(report['missing'])} of {report['expected']} files missing ({_names(report['missing'])})")
+        if report["mismatched"]:
+            parts.append(f"{len(report['mismatched'])} differ from the pinned copy ({_names(report['mismatched'])})")
+        raise BenchmarkError(f"{folder} is not the complete {canon}: {' and '.join(parts)}; it would not be scored "
+                             f"as {canon}. To fix: use download=True (CLI: --download) to fetch the pinned files, or "
+                             f"verify=False (CLI: --no-verify) to score the folder as it is.")
+    if report["extra"]:
+        warnings.warn(f"{folder} holds {len(report['extra'])} image files that are not part of {canon} "
+                      f"({_names(report['extra'])}); they are ignored", UserWarning, stacklevel=2)
+    rows = sorted(manifest(canon), key=lambda r: Path(r["file"]).name)
+    return {Path(r["file"]).stem: folder / Path(r["file"]).name for r in rows}
+
+
+
+
 def load_benchmark(name: str, root: Optional[PathLike] = None, *, download: bool = False, verify: bool = True,
                    base_url: Optional[str] = None, dtype: torch.dtype = torch.float32,
                    progress: bool = False) -> dict[str, Tensor]:
@@ -388,43 +434,8 @@ def load_benchmark(name: str, root: Optional[PathLike] = None, *, download: bool
             looked and what to do.
         BenchmarkError: (``verify=True``) files missing or different from the pinned ones.
     """
-    canon = benchmark_name(name, training=False)
-    base = _root(root)
-    folder = set_folder(canon, base)
-    if not verify:
-        files = sorted(folder.glob("*.png"), key=lambda p: p.name) if folder.is_dir() else []
-        if not files:
-            raise FileNotFoundError(f"benchmark {canon} not found: no PNG files in {folder}. To fix: pass "
-                                    f"root=<folder containing {canon}/HR> or set $SRTUTOR_DATA to such a folder.")
-        return {p.stem: read_image(p, dtype=dtype) for p in files}
-    report = verify_set(canon, base)
-    if not report["ok"] and download:
-        folder = download_set(canon, base, base_url=base_url, progress=progress)
-        report = verify_set(canon, base)
-    if not report["ok"]:
-        fixes = (f"pass root=<folder containing {canon}/HR>, set $SRTUTOR_DATA to such a folder, or use "
-                 f"download=True (CLI: --download) to fetch the pinned copy")
-        if len(report["missing"]) == report["expected"] and report["extra"]:
-            raise BenchmarkError(f"{folder} holds {len(report['extra'])} image files ({_names(report['extra'])}) but "
-                                 f"none of the {report['expected']} files of {canon}; it would not be scored as "
-                                 f"{canon}. To fix: use verify=False (CLI: --no-verify) to score these images as "
-                                 f"they are, or download=True (CLI: --download) to fetch the pinned set.")
-        if len(report["missing"]) == report["expected"]:
-            raise FileNotFoundError(f"benchmark {canon} not found: none of its {report['expected']} files in "
-                                    f"{folder}. To fix: {fixes}.")
-        parts = []
-        if report["missing"]:
-            parts.append(f"{len(report['missing'])} of {report['expected']} files missing ({_names(report['missing'])})")
-        if report["mismatched"]:
-            parts.append(f"{len(report['mismatched'])} differ from the pinned copy ({_names(report['mismatched'])})")
-        raise BenchmarkError(f"{folder} is not the complete {canon}: {' and '.join(parts)}; it would not be scored "
-                             f"as {canon}. To fix: use download=True (CLI: --download) to fetch the pinned files, or "
-                             f"verify=False (CLI: --no-verify) to score the folder as it is.")
-    if report["extra"]:
-        warnings.warn(f"{folder} holds {len(report['extra'])} image files that are not part of {canon} "
-                      f"({_names(report['extra'])}); they are ignored", UserWarning, stacklevel=2)
-    rows = sorted(manifest(canon), key=lambda r: Path(r["file"]).name)
-    return {Path(r["file"]).stem: read_image(folder / Path(r["file"]).name, dtype=dtype) for r in rows}
+    files = benchmark_files(name, root, download=download, verify=verify, base_url=base_url, progress=progress)
+    return {stem: read_image(path, dtype=dtype) for stem, path in files.items()}
 
 
 def data_status(root: Optional[PathLike] = None, *, check: bool = True) -> list[dict]:

@@ -65,8 +65,10 @@ def test_srcnn_convention_set5_x4(capsys):
 @needs_data
 def test_table_output(capsys):
     assert main(["evaluate", "--dataset", "Set5", "--scale", "4", "--data-dir", str(DATA)]) == 0
-    lines = capsys.readouterr().out.strip().splitlines()
+    out = capsys.readouterr()
+    lines = out.out.strip().splitlines()
     assert lines[0].startswith("Set5 x4") and "bicubic" in lines[0]
+    assert "5 images in" in out.err and "images/s (device cpu" in out.err  # timing on stderr
     assert lines[-1].split()[0] == "mean" and abs(float(lines[-1].split()[1]) - 28.42) <= 0.02
     assert any(line.startswith("butterfly") for line in lines)
 
@@ -126,7 +128,7 @@ def test_parser_structure():
     sub = next(a for a in parser._actions if a.dest == "command")
     assert "evaluate" in sub.choices
     args = parser.parse_args(["evaluate", "--dataset", "B100", "--scale", "3"])
-    assert args.method == "bicubic" and args.format == "table" and args.protocol == "srcnn" and not args.download
+    assert args.method == "bicubic" and args.format == "table" and args.protocol == "auto" and not args.download
 
 
 def test_module_entry_point_exit_code(tmp_path):
