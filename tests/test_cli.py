@@ -137,3 +137,28 @@ def test_module_entry_point_exit_code(tmp_path):
                           capture_output=True, text=True, env=env, cwd=REPO, timeout=120)
     assert proc.returncode == 2
     assert "benchmark Set5 not found" in proc.stderr and str(tmp_path) in proc.stderr
+
+
+def _downloaded(name):
+    env = os.environ.get("SRTUTOR_DATA")
+    if not env:
+        return None
+    from srtutor.data import verify_set
+
+    return Path(env) if verify_set(name, env)["ok"] else None
+
+
+@pytest.mark.parametrize("dataset", ["Urban100", "Manga109"])
+def test_pinned_urban100_manga109_reproduce_published_bicubic(capsys, dataset):
+    """The pinned Urban100/Manga109 images (``srtutor data download``; CI downloads them) give RCAN's
+    Table 3 bicubic rows: measured here 23.1411/0.6570 and 24.9051/0.7846 at x4 (published
+    23.14/0.6577 and 24.89/0.7866)."""
+    root = _downloaded(dataset)
+    if root is None:
+        pytest.skip(f"{dataset} not downloaded into $SRTUTOR_DATA (python -m srtutor data download {dataset})")
+    from srtutor.published import published
+
+    p, s = published("bicubic", dataset, 4)
+    r = _run_json(capsys, "--dataset", dataset, "--scale", "4", "--data-dir", str(root), "--no-progress")
+    assert r["verified"] and r["n_images"] == {"Urban100": 100, "Manga109": 109}[dataset]
+    assert abs(r["psnr"] - p) <= 0.02 and abs(r["ssim"] - s) <= 0.0025
