@@ -130,13 +130,15 @@ def main() -> None:
     ap.add_argument("--data-dir", default=None)
     ap.add_argument("--model", default="carn", help="shipped model for the images/s part (default carn)")
     ap.add_argument("--skip-baseline", action="store_true", help="only the images/s part")
+    ap.add_argument("--skip-throughput", action="store_true", help="only the side-by-side part")
     args = ap.parse_args()
     data_dir = _data_dir(args.data_dir)
     print(f"torch {torch.__version__}, {os.cpu_count()} CPUs, OMP_WAIT_POLICY="
           f"{os.environ.get('OMP_WAIT_POLICY', 'unset')}, load average {os.getloadavg()[0]:.2f}; data {data_dir}")
     if not args.skip_baseline:
         side_by_side(args.baseline, data_dir, args.dataset, args.scale, args.rounds)
-    throughput(data_dir, args.dataset, args.scale, args.model)
+    if not args.skip_throughput:
+        throughput(data_dir, args.dataset, args.scale, args.model)
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 

@@ -60,12 +60,13 @@ def ycbcr_to_rgb(x: Tensor, *, full_range: bool = False) -> Tensor:
 
     Args:
         x: YCbCr image(s), ``(3, H, W)`` or ``(N, 3, H, W)``, float in [0, 1] (255-scale / 255).
+            Full-range Cb/Cr of saturated blue/red reach ``255.5 / 255``, which is accepted.
         full_range: inverse of the full-range transform.
 
     Returns:
         RGB with the same shape; not clamped (out-of-gamut YCbCr gives values outside [0, 1]).
     """
-    check_image(x, "x", channels=(3,))
+    check_image(x, "x", channels=(3,), tol=0.5 / 255 + 1e-3)  # what rgb_to_ycbcr(full_range=True) returns
     m, o = _matrices(full_range, x)
     inv = torch.linalg.inv(m)
     return torch.einsum("ij,...jhw->...ihw", inv, x * 255.0 - o[:, None, None])

@@ -19,7 +19,7 @@ import torch.nn as nn
 from srtutor.checkpoint import atomic_save, load_checkpoint
 from srtutor.data import benchmark_available, load_benchmark
 from srtutor.evaluate import evaluate_images
-from srtutor.io import sha256_file
+from srtutor.io import atomic_write, sha256_file
 from srtutor.models import count_parameters, create
 from srtutor.models.zoo import WEIGHTS_DIR, _CARDS, _key, default_protocol, model_cards, pretrained
 
@@ -82,8 +82,6 @@ def export_weights(checkpoint: Union[str, os.PathLike], recipe, *, data_root=Non
 
 
 def _write_cards(wdir: Path, cards: dict) -> None:
-    tmp = wdir / (_CARDS + ".tmp")
-    with open(tmp, "w") as f:
+    with atomic_write(wdir / _CARDS, "w") as f:
         json.dump(dict(sorted(cards.items())), f, indent=1)
         f.write("\n")
-    os.replace(tmp, wdir / _CARDS)
