@@ -55,6 +55,14 @@ COPY_SUFFIXES = {".md", ".bib", ".svg", ".png", ".jpg", ".jpeg", ".gif", ".css",
 # table of contents
 
 
+def _write_text(path: Path, text: str) -> None:
+    """Write a file atomically (``srtutor.io.atomic_write``): no half-written page or report."""
+    from srtutor._atomic import atomic_write  # = srtutor.io.atomic_write, without torch
+
+    with atomic_write(path, "w") as fh:
+        fh.write(text)
+
+
 def toc_files(toc_path: Path) -> list[str]:
     """Every ``file`` entry of a jupyter-book ``_toc.yml``, in reading order (without suffix)."""
     import yaml
@@ -134,7 +142,10 @@ def sync_setup_cells(paths: list[Path], url: str) -> list[Path]:
             cell = nbformat.v4.new_code_cell(src)
             cell.metadata["tags"] = [SETUP_TAG, "remove-cell"]
             nb.cells.insert(1, cell)
-        nbformat.write(nb, path)
+        from srtutor._atomic import atomic_write  # = srtutor.io.atomic_write, without torch
+
+        with atomic_write(path, "w") as fh:  # a committed notebook: never half-written
+            nbformat.write(nb, fh)
         changed.append(path)
     return changed
 
@@ -401,7 +412,8 @@ def api_page(module: str) -> str:
 def api_summary(modules: list[str]) -> str:
     """The module list of the API index page: an autosummary table (first docstring lines)."""
     items = "\n".join(f"   {m}" for m in modules)
-    return f"## Modules\n\nOne page per module.\n\n```{{eval-rst}}\n.. autosummary::\n\n{items}\n```\n"
+    return (f"## Modules\n\nOne page per module.\n\n```{{eval-rst}}\n.. py:currentmodule:: None\n\n"
+            f".. autosummary::\n\n{items}\n```\n")
 
 
 def add_api_sections(toc_path: Path, modules: list[str], api_entry: str = "book/api") -> None:
@@ -420,7 +432,7 @@ def add_api_sections(toc_path: Path, modules: list[str], api_entry: str = "book/
 
     if not walk(toc):
         raise ValueError(f"{toc_path} has no entry {api_entry!r}")
-    toc_path.write_text(yaml.safe_dump(toc, sort_keys=False, allow_unicode=True))
+    _write_text(toc_path, yaml.safe_dump(toc, sort_keys=False, allow_unicode=True))
 
 
 def write_api_pages(dst_root: Path) -> None:
@@ -435,12 +447,12 @@ def write_api_pages(dst_root: Path) -> None:
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
     for m in modules:
-        (folder / f"{m}.md").write_text(api_page(m))
+        _write_text(folder / f"{m}.md", api_page(m))
     text = page.read_text()
     marker = re.search(r"<!-- api:modules.*?-->", text)
     summary = api_summary(modules)
     text = text[: marker.start()] + summary + text[marker.end():] if marker else text + "\n" + summary
-    page.write_text(text)
+    _write_text(page, text)
     add_api_sections(dst_root / "_toc.yml", modules)
 
 
@@ -471,7 +483,7 @@ def install_mathjax(es5: Path | None, dst_root: Path) -> None:
     """Copy the parts of MathJax the pages use into the static folder (``_static/_mathjax``)."""
     cfg = dst_root / "_config.yml"
     if es5 is None:  # fall back to the CDN default rather than a broken local path
-        cfg.write_text(re.sub(r"^\s*mathjax_path:.*\n", "", cfg.read_text(), flags=re.M))
+        _write_text(cfg, re.sub(r"^\s*mathjax_path:.*\n", "", cfg.read_text(), flags=re.M))
         return
     out = dst_root / STATIC_DIR / "_mathjax"
     if out.exists():
@@ -522,7 +534,7 @@ def write_timings(results: list[dict], *, mode: str, device: str, jobs: int, tot
         "environment": env,
         "notebooks": results,
     }
-    (build_dir / "timings.json").write_text(json.dumps(report, indent=2) + "\n")
+    _write_text(build_dir / "timings.json", json.dumps(report, indent=2) + "\n")
     if page is None:
         return
     resolved = "cuda" if env.get("cuda_available") else "cpu"
@@ -553,7 +565,7 @@ def write_timings(results: list[dict], *, mode: str, device: str, jobs: int, tot
         f"Wall time of the execution step: {report['execution_wall_seconds']:.1f} s.",
         "",
     ]
-    page.write_text("\n".join(lines))
+    _write_text(page, "\n".join(lines))
 
 
 # --------------------------------------------------------------------------------------------
@@ -591,15 +603,17 @@ def missing_references(html_dir: Path, repo: Path = REPO) -> list[str]:
     ``scripts/x.py``, ...) that the repository does not have. One message per problem."""
     problems = []
     for page in sorted(html_dir.rglob("*.html")):
-        text = page.read_text(errors="replace")
         rel = page.relative_to(html_dir)
+        if rel.parts[0] in ("_modules", "_sources", "_static"):
+            continue  # source listings (code quoting markup) and the theme's own templates
+        text = page.read_text(errors="replace")
         for target in set(_REF.findall(text)):
             if not target or re.match(r"^[a-z][a-z0-9+.-]*:", target) or target.startswith("//"):
                 continue
             if not (page.parent / target).exists():
                 problems.append(f"{rel}: link to missing {target}")
-        if rel.parts[0] in ("_modules", "_sources", "_static", "genindex.html", "search.html"):
-            continue  # source listings and theme files quote code, not references
+        if rel.parts[0] in ("genindex.html", "search.html"):
+            continue
         visible = _TAGS.sub(" ", text)
         for name in sorted(set(_DOC_NAME.findall(visible))):
             if not (repo / name).exists() and not any(repo.glob(f"**/{name}")):
@@ -621,7 +635,7 @@ def build_html(executed: Path, build_dir: Path, strict: bool) -> int:
         if _PROBLEM.search(line) or line.startswith(("build ", "[etoc]")):
             print("  " + _ANSI.sub("", line).rstrip(), flush=True)
     rc = proc.wait()
-    (build_dir / "sphinx.log").write_text("".join(_ANSI.sub("", x) for x in lines))
+    _write_text(build_dir / "sphinx.log", "".join(_ANSI.sub("", x) for x in lines))
     fatal, docstrings = classify_sphinx_output(lines)
     if docstrings:
         print(f"NOTE: {len(docstrings)} warning(s) in srtutor docstrings (not fatal), see {build_dir / 'sphinx.log'}")

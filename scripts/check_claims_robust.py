@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
-import os
 import sys
 import time
 from pathlib import Path
@@ -138,10 +137,10 @@ def all_hold(runs: list[dict]) -> bool:
 
 
 def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
+    from srtutor._atomic import atomic_write  # = srtutor.io.atomic_write, without torch
+
+    with atomic_write(path, "w") as fh:
+        fh.write(text)
 
 
 def parse_args(argv=None) -> argparse.Namespace:

@@ -39,6 +39,7 @@ def main(argv=None) -> int:
     import srtutor
     from srtutor import data, models
     from srtutor.recipes import get_recipe
+    from srtutor.checkpoint import atomic_save
     from srtutor.train import load_matching, train
     from srtutor.train.export import export_weights
 
@@ -81,7 +82,7 @@ def main(argv=None) -> int:
     ckpt["meta"]["stages"] = stages + [{"steps": steps, "lr": lr, "loss": loss, "seed": seed,
                                            "seconds": round(hist.seconds, 1)}]
     ckpt["meta"]["train_seconds"] = round(sum(st["seconds"] or 0 for st in ckpt["meta"]["stages"]), 1)
-    torch.save(ckpt, out)
+    atomic_save(ckpt, out)
     print(json.dumps({"recipe": recipe.name, "steps": steps, "seconds": round(hist.seconds, 1),
                       "loss": hist.loss, "checkpoint": str(out)}))
     return 0

@@ -22,10 +22,10 @@ from typing import Any
 __version__ = "0.1.0"
 
 _SUBMODULES = (
-    "blocks", "book", "checkpoint", "claims", "cli", "cli_train", "cli_upscale", "color", "complexity", "data",
-    "degradation", "domains", "evaluate", "io", "iqa", "losses", "metrics", "models", "pretrained", "priors",
-    "published", "realworld", "recipes", "resize", "strategies", "taxonomy", "tiling", "train", "unsupervised",
-    "upsample", "vgg", "viz",
+    "blocks", "book", "checkpoint", "claims", "cli", "cli_data", "cli_train", "cli_upscale", "color", "complexity",
+    "data", "degradation", "domains", "evaluate", "io", "iqa", "losses", "metrics", "models", "pretrained",
+    "priors", "published", "realworld", "recipes", "resize", "strategies", "taxonomy", "tiling", "train",
+    "unsupervised", "upsample", "vgg", "viz",
 )
 
 __all__ = ["seed_everything", "get_device", "__version__", *_SUBMODULES]

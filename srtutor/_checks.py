@@ -61,9 +61,13 @@ def check_image(
         )
     c = x.shape[-3]
     if channels is not None and c not in channels:
+        hint = ""
+        if x.shape[-1] in channels:
+            hint = (f"; it looks channel-last (..., H, W, C): permute it to channel-first, "
+                    f"e.g. {name}.permute({'2, 0, 1' if x.ndim == 3 else '0, 3, 1, 2'})")
         raise ValueError(
             f"{name} must have {' or '.join(map(str, channels))} channels (dim -3), got {c} "
-            f"(shape {tuple(x.shape)})"
+            f"(shape {tuple(x.shape)}){hint}"
         )
     if x.shape[-1] == 0 or x.shape[-2] == 0:
         raise ValueError(f"{name} is empty: shape {tuple(x.shape)}")
@@ -77,6 +81,30 @@ def check_image(
                 f"{name} must have values in [0, 1], got min {lo:.4g} and max {hi:.4g}; "
                 f"divide uint8 images by 255"
             )
+    return x
+
+
+def check_hwc(image: object, name: str, *, max_channels: int = 4) -> None:
+    """A numpy image expected channel-last, ``(H, W)`` or ``(H, W, C)``, must not look channel-first.
+
+    An array ``(3, H, W)`` read as ``(H, W, C)`` would silently become a 3-pixel-high image
+    with ``W`` channels; refuse when the last axis is larger than ``max_channels`` while the
+    first one is a plausible channel count (1, 3 or 4).
+    """
+    shape = getattr(image, "shape", ())
+    if len(shape) == 3 and shape[2] > max_channels and shape[0] in (1, 3, 4):
+        raise ValueError(
+            f"{name} has shape {tuple(shape)}, which looks channel-first (C, H, W); a numpy image here "
+            f"is channel-last (H, W, C): pass {name}.transpose(1, 2, 0)"
+        )
+
+
+def check_finite(x: Tensor, name: str) -> Tensor:
+    """``x`` must hold no NaN or inf (they would spread through a resampling or a convolution)."""
+    if x.numel() and not bool(torch.isfinite(x.detach()).all()):
+        bad = (~torch.isfinite(x.detach())).nonzero()[0].tolist()
+        raise ValueError(f"{name} contains NaN or inf values (first at index {tuple(bad)}); "
+                         f"they would spread over the whole result: clean the input first")
     return x
 
 

@@ -25,6 +25,7 @@ from typing import Any, Mapping, Optional, Union
 import torch
 import torch.nn as nn
 
+from srtutor.io import atomic_write
 from srtutor.models import create
 from srtutor.models.inference import _net
 
@@ -35,17 +36,12 @@ __all__ = ["save_checkpoint", "load_checkpoint", "read_checkpoint", "load_matchi
 
 
 def atomic_save(obj: Any, path: PathLike) -> Path:
-    """``torch.save(obj, path)`` through a temporary file in the same folder and ``os.replace``:
-    a reader (or a crash) never sees a half-written file. Creates the parent folder."""
+    """``torch.save(obj, path)`` through :func:`srtutor.io.atomic_write` (a temporary file in the same
+    folder, fsync, ``os.replace``): a reader (or a crash) never sees a half-written file. Creates the
+    parent folder."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        torch.save(obj, tmp)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    with atomic_write(path) as fh:
+        torch.save(obj, fh)
     return path
 
 

@@ -50,7 +50,6 @@ import math
 import numbers
 import os
 import re
-import tempfile
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -303,15 +302,10 @@ def _cell(text: str) -> str:
 
 
 def _atomic_write_text(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    from srtutor._atomic import atomic_write  # srtutor.io.atomic_write, without importing torch
+
+    with atomic_write(path, "w") as fh:
+        fh.write(text)
 
 
 class Claims:

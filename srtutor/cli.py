@@ -1,12 +1,25 @@
 """Command line: ``python -m srtutor COMMAND ...`` (also the ``srtutor`` console script).
 
 Commands are argparse sub-commands. Each has an ``add_<name>_parser(subparsers)`` function that
-declares its options and sets ``func`` to a ``cmd_<name>(args) -> int`` function; to add one
-(``train``, ``upscale`` …), write those two functions and append the first to :data:`COMMANDS`.
-The logic lives in the package (here :func:`srtutor.evaluate.evaluate_method`), not in the CLI.
+declares its options and sets ``func`` to a ``cmd_<name>(args) -> int`` function; to add one,
+write those two functions and append the first to :data:`COMMANDS`. The logic lives in the
+package (here :func:`srtutor.evaluate.evaluate_method`), not in the CLI.
 
-Exit codes: 0 success, 2 usage errors (unknown dataset/method, bad scale, missing data
-folder — with a message on stderr that says what to do).
+**One error path.** Every failure a user can cause ends with exit code 2 and one line
+``srtutor COMMAND: error: <what is wrong and how to fix it>`` on stderr, naming the option:
+
+* a command raises :class:`UsageError` (or calls ``parser.error``) for a bad request;
+* :func:`main` checks the options every command shares before any work starts: ``--threads``
+  (>= 1), ``--device`` (CUDA requested but absent), output paths (``upscale OUTPUT``,
+  ``train --out``: not a folder, in a writable place);
+* :func:`main` maps what the library raises from user input — ``ValueError``/``TypeError``
+  (bad values, undecodable or oversized images, checksum mismatches, incomplete benchmark
+  folders), ``OSError`` (missing or unwritable files, network failures, a full disk),
+  ``FloatingPointError`` (a training run whose loss became NaN/inf), running out of memory — to
+  that line.
+
+Only bugs give tracebacks, and ``--debug`` (before or after the command) shows the traceback
+of any error. ``Ctrl-C`` exits with 130 and one line.
 
 Example::
 
@@ -17,20 +30,150 @@ Example::
 from __future__ import annotations
 
 import argparse
+import errno
+import importlib
 import json
+import os
 import sys
+from pathlib import Path
 from typing import Callable, Optional, Sequence
 
-__all__ = ["main", "build_parser", "add_evaluate_parser", "cmd_evaluate", "COMMANDS"]
+__all__ = ["main", "build_parser", "add_evaluate_parser", "cmd_evaluate", "COMMANDS", "UsageError",
+           "check_output_path", "check_device", "check_threads", "run_command"]
 
 
-class _UsageError(Exception):
-    """A problem with the user's request: printed without a traceback, exit code 2."""
+class UsageError(Exception):
+    """A problem with the user's request: printed as one ``error:`` line, exit code 2.
+
+    The message names the option and says how to fix it, e.g.
+    ``UsageError("--scale must be an integer >= 2, got 1")``.
+    """
+
+
+_UsageError = UsageError  # the name used before the interface was fixed
 
 
 def _error(prog: str, msg: str) -> int:
-    print(f"{prog}: error: {msg}", file=sys.stderr)
+    print(f"{prog}: error: {' '.join(str(msg).split())}", file=sys.stderr)
     return 2
+
+
+def check_output_path(path: str | os.PathLike, option: str) -> Path:
+    """Check, before any work, that ``path`` can be written: raises :class:`UsageError` if not.
+
+    ``path`` must not be an existing folder, its nearest existing parent must be a writable
+    folder (missing parents are created when writing), and an existing file must be a
+    regular file.
+    """
+    p = Path(path).expanduser()
+    if p.is_dir():
+        raise UsageError(f"{option} {path} is a folder; give a file name inside it")
+    parent = p.parent
+    while not parent.exists():
+        if parent == parent.parent:
+            break
+        parent = parent.parent
+    if not parent.is_dir():
+        raise UsageError(f"{option} {path}: {parent} is not a folder; choose another path")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise UsageError(f"{option} {path}: the folder {parent} is not writable; choose a path in a folder you can write")
+    if p.exists() and not p.is_file():
+        raise UsageError(f"{option} {path} exists and is not a regular file; choose another path")
+    return p
+
+
+def check_threads(threads: Optional[int], option: str = "--threads") -> None:
+    """``--threads`` must be a positive integer."""
+    if threads is not None and threads < 1:
+        raise UsageError(f"{option} must be an integer >= 1 (CPU threads for torch), got {threads}")
+
+
+def check_device(device: Optional[str], option: str = "--device") -> None:
+    """``--device`` must name a device that exists here (``auto``, ``cpu``, ``cuda[:i]``, ``mps``)."""
+    if device is None or device == "auto":
+        return
+    import torch
+
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError, ValueError):
+        raise UsageError(f"{option} {device!r} is not a device; use auto, cpu or cuda (cuda:N)") from None
+    if dev.type == "cuda":
+        if not torch.cuda.is_available():
+            raise UsageError(f"{option} {device}: CUDA is not available on this machine (torch {torch.__version__}, "
+                             f"{'no GPU found' if torch.version.cuda else 'a CPU-only build'}); use --device cpu or auto")
+        if dev.index is not None and dev.index >= torch.cuda.device_count():
+            raise UsageError(f"{option} {device}: only {torch.cuda.device_count()} CUDA device(s) here; "
+                             f"use cuda:0 .. cuda:{torch.cuda.device_count() - 1}")
+    elif dev.type == "mps":
+        if not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
+            raise UsageError(f"{option} mps: Apple's MPS backend is not available here; use --device cpu or auto")
+    elif dev.type != "cpu":
+        raise UsageError(f"{option} {device!r} is not supported; use auto, cpu or cuda")
+
+
+#: output options checked before a command runs: command -> [(attribute, option as the user sees it)]
+OUTPUT_OPTIONS: dict[str, list[tuple[str, str]]] = {"upscale": [("output", "OUTPUT")], "train": [("out", "--out")]}
+
+
+def _precheck(args: argparse.Namespace) -> None:
+    """The checks every command shares, done before any work (see the module docstring)."""
+    check_threads(getattr(args, "threads", None))
+    if hasattr(args, "device"):
+        check_device(args.device)
+    for attr, option in OUTPUT_OPTIONS.get(getattr(args, "command", None) or "", []):
+        if getattr(args, attr, None):
+            check_output_path(getattr(args, attr), option)
+
+
+def _user_errors() -> tuple[type[BaseException], ...]:
+    """Exception types that come from user input (mapped to an ``error:`` line, exit 2)."""
+    # ValueError covers srtutor.data.ChecksumError/BenchmarkError and PretrainedError; OSError covers
+    # srtutor.data.DownloadError; FloatingPointError the engine's NonFiniteLossError (a diverged run)
+    errs: list[type[BaseException]] = [UsageError, ValueError, TypeError, OSError, MemoryError, FloatingPointError]
+    torch = sys.modules.get("torch")
+    if torch is not None and hasattr(torch, "OutOfMemoryError"):
+        errs.append(torch.OutOfMemoryError)
+    return tuple(errs)
+
+
+def _message(exc: BaseException) -> str:
+    msg = str(exc) or type(exc).__name__
+    if isinstance(exc, MemoryError) or type(exc).__name__ == "OutOfMemoryError":
+        msg = (f"out of memory ({msg.splitlines()[0] if msg else 'MemoryError'}); use a smaller --tile or "
+               f"--batch, a smaller input, or --device cpu")
+    elif isinstance(exc, OSError):
+        if exc.filename and str(exc.filename) not in msg:
+            msg = f"{msg}: {exc.filename}"
+        if exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
+            msg += ("; the disk is full or a file-size limit was hit (nothing was left half-written): free space "
+                    "or choose another output path (OUTPUT, --out, --data-dir)")
+        elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+            msg += "; choose a path you may write to"
+    return msg
+
+
+def run_command(func: Callable[[argparse.Namespace], int], args: argparse.Namespace, prog: str) -> int:
+    """Run ``func(args)`` through the one error path (see the module docstring); returns the exit code."""
+    debug = bool(getattr(args, "debug", False))
+    try:
+        _precheck(args)
+        return int(func(args) or 0)
+    except KeyboardInterrupt:
+        if debug:
+            raise
+        print(f"{prog}: interrupted", file=sys.stderr)
+        return 130
+    except _user_errors() as exc:
+        if debug:
+            raise
+        return _error(prog, _message(exc))
+
+
+def add_debug_option(p: argparse.ArgumentParser, *, top: bool = False) -> None:
+    """``--debug``: show tracebacks (accepted before and after the command name)."""
+    p.add_argument("--debug", action="store_true", default=False if top else argparse.SUPPRESS,
+                   help="show the full traceback of an error (for bug reports)")
 
 
 class _Given(argparse.Action):
@@ -65,64 +208,117 @@ def add_evaluate_parser(subparsers: argparse._SubParsersAction) -> argparse.Argu
     p.add_argument("--data-dir", default=None,
                    help="folder containing <dataset>/HR/*.png (default: $SRTUTOR_DATA, else ~/.cache/srtutor)")
     p.add_argument("--format", choices=("table", "json"), default="table", help="output format (default table)")
-    p.add_argument("--y-convention", "--protocol", dest="protocol", choices=PROTOCOLS, default="srcnn",
-                   action=_Given,
-                   help="srcnn (default for interpolation and Y-channel models): resize the rounded uint8 Y as "
-                        "floats, round SR -- reproduces the published bicubic rows (Set5 x4 28.42/0.8104); "
-                        "rgb (default for RGB models): resize uint8 RGB, score unrounded Y")
+    p.add_argument("--y-convention", "--protocol", dest="protocol", choices=("auto",) + PROTOCOLS, default="auto",
+                   help="how the result is scored (an RGB model always sees the RGB LR image). auto (default): "
+                        "srcnn for interpolation and Y-channel models, rgb for RGB models. srcnn: score the "
+                        "rounded uint8 Y; interpolation and Y models resize the rounded Y as floats -- reproduces "
+                        "the published bicubic rows (Set5 x4 28.42/0.8104). rgb: resize uint8 RGB, score unrounded Y")
     p.add_argument("--lr-kernel", choices=("bicubic", "same"), default="bicubic",
                    help="kernel that makes the LR image: bicubic (the benchmarks' BI setting, default) "
                         "or the method's own kernel")
     p.add_argument("--download", action="store_true",
-                   help="download the pinned, sha256-verified copy (Set5, Set14, B100) if the folder is missing")
+                   help="download the pinned, sha256-verified files that are missing or wrong (see: srtutor data)")
+    p.add_argument("--no-verify", action="store_true",
+                   help="score the PNG files of the folder as they are, without checking them against the pinned "
+                        "set (your own images; the output counts and names them)")
+    p.add_argument("--device", default="auto", help="where a model runs and the scores are computed: auto "
+                   "(CUDA when present; interpolation always on the CPU), cpu, cuda[:i] (default auto)")
+    p.add_argument("--batch-size", type=int, default=8, help="images of equal size per batch (default 8)")
+    p.add_argument("--amp", action="store_true", help="run the model in mixed precision (float16 on CUDA, "
+                   "bfloat16 on CPU); reported in the output")
+    p.add_argument("--workers", type=int, default=None,
+                   help="threads decoding and degrading images ahead of the model (default: CPUs, at most 4)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar (it is off anyway when stderr "
+                   "is not a terminal)")
     p.set_defaults(func=cmd_evaluate)
     return p
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    """Run ``srtutor evaluate``; prints a table or one JSON object."""
+    """Run ``srtutor evaluate``; prints a table or one JSON object. User errors raise :class:`UsageError`."""
     from srtutor.data import benchmark_name
     from srtutor.evaluate import METHODS, evaluate_method, format_table
 
-    prog = "srtutor evaluate"
     try:
         dataset = benchmark_name(args.dataset)
     except ValueError as exc:
-        return _error(prog, str(exc))
+        raise UsageError(f"--dataset: {exc}") from None
     if args.scale < 2:
-        return _error(prog, f"--scale must be an integer >= 2, got {args.scale}")
-    method, protocol = args.method, args.protocol
+        raise UsageError(f"--scale must be an integer >= 2, got {args.scale}")
+    if args.batch_size < 1:
+        raise UsageError(f"--batch-size must be an integer >= 1, got {args.batch_size}")
+    if args.workers is not None and args.workers < 0:
+        raise UsageError(f"--workers must be an integer >= 0, got {args.workers}")
+    method, label, device = args.method, None, None
     if args.method.lower() not in METHODS:  # a model with shipped weights (srtutor.pretrained)
-        from srtutor.pretrained import PretrainedError, model_callable
+        from srtutor import get_device
+        from srtutor.pretrained import PretrainedError, pretrained
 
         try:
-            method, auto_protocol = model_callable(args.method, args.scale)
+            device = get_device(args.device)
+        except ValueError as exc:
+            raise UsageError(f"--device: {exc}") from None
+        try:
+            method = pretrained(args.method, args.scale, device=device)
         except PretrainedError as exc:
-            return _error(prog, f"unknown method {args.method!r}; expected one of {', '.join(METHODS)} "
-                                f"or a pretrained model ({exc})")
-        protocol = args.protocol if getattr(args, "protocol_given", False) else auto_protocol
+            raise UsageError(f"--method: unknown method {args.method!r}; expected one of {', '.join(METHODS)} "
+                             f"or a pretrained model ({exc})") from None
+        label = f"{args.method}-x{args.scale}"
+    options = dict(protocol=args.protocol, lr_kernel=args.lr_kernel, name=label, device=device,
+                   batch_size=args.batch_size, amp=args.amp, workers=args.workers,
+                   progress=False if args.no_progress else None)
     try:
-        result = evaluate_method(method, dataset, args.scale, root=args.data_dir,
-                                 protocol=protocol, lr_kernel=args.lr_kernel, download=args.download)
-    except FileNotFoundError as exc:
-        msg = str(exc).replace("pass root=", "pass --data-dir ").replace("download=True (CLI: --download)", "--download")
-        return _error(prog, msg)
-    except ValueError as exc:  # e.g. an image too small for the scale
-        return _error(prog, str(exc))
+        if args.no_verify:
+            from srtutor.data import benchmark_files
+            from srtutor.evaluate import evaluate_images
+
+            files = benchmark_files(dataset, args.data_dir, verify=False)
+            result = evaluate_images(files, args.scale, method, dataset=dataset, **options)
+        else:
+            result = evaluate_method(method, dataset, args.scale, root=args.data_dir, download=args.download,
+                                     **options)
+    except (FileNotFoundError, ValueError) as exc:
+        from srtutor.data import BenchmarkError
+
+        if not isinstance(exc, (FileNotFoundError, BenchmarkError)):
+            raise  # other ValueErrors (an image too small for the scale ...): the one error path in main()
+        msg = (str(exc).replace("pass root=", "pass --data-dir ")
+               .replace("download=True (CLI: --download)", "--download")
+               .replace("verify=False (CLI: --no-verify)", "--no-verify"))
+        raise UsageError(f"--dataset {dataset}: {msg}") from None
+    from srtutor.data import set_folder
+
+    result["verified"] = not args.no_verify
+    result["folder"] = str(set_folder(dataset, args.data_dir))
     if args.format == "json":
         print(json.dumps(result, indent=2))
     else:
+        if args.no_verify:
+            names = [r["name"] for r in result["images"]]
+            print(f"note: --no-verify: {len(names)} unverified images from {result['folder']} scored as "
+                  f"{dataset!r}: {', '.join(names)}")
         print(format_table(result))
+        print(f"{result['n_images']} images in {result['seconds']:.2f} s: {result['images_per_second']:.1f} images/s "
+              f"(device {result['device']}, batches of up to {result['batch_size']}, AMP {'on' if result['amp'] else 'off'})",
+              file=sys.stderr)
     return 0
 
 
 # --------------------------------------------------------------------------- wiring
+def _lazy(module: str) -> Callable[[argparse._SubParsersAction], argparse.ArgumentParser]:
+    """``add_parser`` of a command module, imported only when the parser is built."""
+
+    def add(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+        return importlib.import_module(module).add_parser(subparsers)
+
+    add.__name__ = f"add_parser[{module}]"
+    return add
+
+
 #: functions adding one sub-command each (append yours).
-COMMANDS: list[Callable[[argparse._SubParsersAction], argparse.ArgumentParser]] = [add_evaluate_parser]
-from srtutor.cli_train import add_parser as add_train_parser  # noqa: E402  (train sub-command)
-COMMANDS.append(add_train_parser)
-from srtutor.cli_upscale import add_parser as add_upscale_parser  # noqa: E402  (upscale sub-command)
-COMMANDS.append(add_upscale_parser)
+COMMANDS: list[Callable[[argparse._SubParsersAction], argparse.ArgumentParser]] = [
+    add_evaluate_parser, _lazy("srtutor.cli_train"), _lazy("srtutor.cli_upscale"), _lazy("srtutor.cli_data"),
+]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -134,17 +330,23 @@ def build_parser() -> argparse.ArgumentParser:
         description="srtutor: companion package to 'Deep Learning for Image Super-resolution: A Survey'.",
     )
     parser.add_argument("--version", action="version", version=f"srtutor {__version__}")
+    add_debug_option(parser, top=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for add in COMMANDS:
-        add(sub)
+        p = add(sub)
+        if p is not None and "--debug" not in p._option_string_actions:
+            add_debug_option(p)
     return parser
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    """Entry point of ``python -m srtutor`` and the ``srtutor`` script; returns the exit code."""
+    """Entry point of ``python -m srtutor`` and the ``srtutor`` script; returns the exit code.
+
+    Usage errors found by argparse exit (``SystemExit(2)``) with argparse's usage message.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
-    return int(args.func(args))
+    return run_command(args.func, args, f"srtutor {args.command}")
 
 
 if __name__ == "__main__":  # pragma: no cover

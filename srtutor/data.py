@@ -7,12 +7,33 @@ Three sources of images, from always-there to bring-your-own:
   download at all.
 * **Benchmarks** (Set5, Set14, B100, Urban100, Manga109; survey Table 1): HR PNGs read from
   ``root/<name>/HR/*.png`` by :func:`load_benchmark`. ``root`` defaults to
-  :func:`default_root` (``$SRTUTOR_DATA``, else a user cache dir). Set5, Set14 and B100 can be
-  downloaded into the cache from pinned commits of public GitHub repositories, verified by
-  sha256 against the table shipped in the package (``srtutor/data_manifest.tsv``).
-* **Training**: :func:`load_training_images` (T91 from ``$SRTUTOR_TRAIN_DATA`` or a
-  ``shared/data/train/T91`` folder beside the checkout; else embedded images), turned into
-  LR/HR pairs by :func:`make_pair` and random patches by :class:`PairedPatchDataset`.
+  :func:`default_root` (``$SRTUTOR_DATA``, else a user cache dir). Every set, and T91, is
+  pinned in the table shipped with the package (``srtutor/data_manifest.tsv``: a public
+  GitHub repository at a commit, a path and a sha256 per file); :func:`download_set`
+  (``python -m srtutor data download``) fetches them with pooch, and :func:`load_benchmark`
+  refuses a folder that is not the pinned set (a missing or swapped file), unless
+  ``verify=False``.
+* **Training**: :func:`load_training_images` (T91 from ``$SRTUTOR_TRAIN_DATA``, a
+  ``shared/data/train/T91`` folder beside the checkout, or the downloaded
+  ``<default_root>/T91/HR``; else embedded images), turned into LR/HR pairs by
+  :func:`make_pair` and random patches by :class:`PairedPatchDataset`.
+
+Sources (repository @ commit, folder; sha256 per file in the manifest):
+
+=========  ======  =====================================================================
+set        images  source
+=========  ======  =====================================================================
+Set5       5       majedelhelou/denoising_datasets @ 58234876, ``CSet5/``
+Set14      14      majedelhelou/denoising_datasets @ 58234876, ``CSet14/``
+B100       100     jbhuang0604/SelfExSR @ 8f6dd8c1, ``data/BSD100/image_SRF_3/*_HR.png``
+Urban100   100     majedelhelou/denoising_datasets @ 58234876, ``CUrban100/`` (pixel-identical
+                   to SelfExSR's ``data/Urban100/image_SRF_4/*_HR.png``; 984x797 on average,
+                   as the survey's Table 1)
+Manga109   109     majedelhelou/denoising_datasets @ 58234876, ``CManga109/`` (826x1169 on
+                   average, as Table 1; academic research use only)
+T91        91      tegg89/SRCNN-Tensorflow @ 78be1a24, ``Train/*.bmp`` (converted to PNG
+                   losslessly; the decoded pixels are verified)
+=========  ======  =====================================================================
 
 :data:`SURVEY_DATASETS` reproduces the survey's Table 1 for chapter 3.
 """
@@ -20,11 +41,11 @@ Three sources of images, from always-there to bring-your-own:
 from __future__ import annotations
 
 import csv
+import hashlib
 import os
-import shutil
+import sys
 import tempfile
-import urllib.error
-import urllib.request
+import time
 import warnings
 from pathlib import Path
 from typing import Callable, Iterable, Mapping, Optional, Sequence, Union
@@ -33,6 +54,7 @@ import numpy as np
 import torch
 
 from srtutor._checks import check_image, check_positive_int
+from srtutor._download import ChecksumError, DownloadError
 from srtutor.io import read_image, sha256_file, to_tensor
 
 Tensor = torch.Tensor
@@ -40,8 +62,9 @@ PathLike = Union[str, Path]
 
 __all__ = [
     "EMBEDDED", "embedded_image", "embedded_images", "SURVEY_DATASETS", "BENCHMARKS",
-    "default_root", "benchmark_name", "benchmark_available", "load_benchmark", "download_benchmark",
-    "manifest", "ChecksumError", "DEFAULT_BASE_URL", "load_training_images", "make_pair", "augment",
+    "DOWNLOADABLE", "default_root", "benchmark_name", "benchmark_available", "load_benchmark", "benchmark_files",
+    "download_set", "download_benchmark", "verify_set", "set_folder", "data_status", "manifest", "ChecksumError",
+    "DownloadError", "BenchmarkError", "DEFAULT_BASE_URL", "TERMS", "load_training_images", "make_pair", "augment",
     "random_patch_pair", "PairedPatchDataset",
 ]
 
@@ -119,15 +142,22 @@ SURVEY_DATASETS: list[dict] = [
 
 # --------------------------------------------------------------------------- benchmarks
 BENCHMARKS: tuple[str, ...] = ("Set5", "Set14", "B100", "Urban100", "Manga109")
-_ALIASES = {"bsd100": "B100", "bsds100": "B100", **{b.lower(): b for b in BENCHMARKS}}
+#: every set :func:`download_set` can fetch: the benchmarks and the T91 training set.
+DOWNLOADABLE: tuple[str, ...] = (*BENCHMARKS, "T91")
+_ALIASES = {"bsd100": "B100", "bsds100": "B100", **{b.lower(): b for b in DOWNLOADABLE}}
 _FOLDER_ALIASES = {"B100": ("B100", "BSD100", "BSDS100")}
 #: where pinned raw files are fetched from; override with ``base_url=`` or ``$SRTUTOR_DATA_URL``.
 DEFAULT_BASE_URL = "https://raw.githubusercontent.com"
 _MANIFEST_PATH = Path(__file__).with_name("data_manifest.tsv")
+#: what a user should know before downloading a set (shown by ``srtutor data list``).
+TERMS: dict[str, str] = {
+    "Manga109": "academic research use only (terms of the Manga109 project, manga109.org); the images are "
+                "copyrighted by their artists",
+}
 
 
-class ChecksumError(RuntimeError):
-    """A downloaded file's sha256 differs from the pinned value."""
+class BenchmarkError(ValueError):
+    """A benchmark folder is not the pinned set: files missing, or different from the pinned ones."""
 
 
 def default_root() -> Path:
@@ -144,146 +174,289 @@ def default_root() -> Path:
     return base / "srtutor"
 
 
-def benchmark_name(name: str) -> str:
-    """Canonical benchmark name (``"bsd100"`` → ``"B100"``); ``ValueError`` for unknown names."""
+def benchmark_name(name: str, *, training: bool = False) -> str:
+    """Canonical benchmark name (``"bsd100"`` → ``"B100"``); ``ValueError`` for unknown names.
+
+    ``training=True`` also accepts the training set ``"T91"`` (every name of :data:`DOWNLOADABLE`).
+    """
     if not isinstance(name, str):
         raise TypeError(f"name must be a string, got {type(name).__name__}")
-    try:
-        return _ALIASES[name.lower()]
-    except KeyError:
+    canon = _ALIASES.get(name.lower())
+    if canon is None or (not training and canon not in BENCHMARKS):
+        known = BENCHMARKS if not training else DOWNLOADABLE
         raise ValueError(
-            f"unknown benchmark {name!r}; expected one of {', '.join(BENCHMARKS)} (aliases: BSD100, BSDS100)"
-        ) from None
+            f"unknown benchmark {name!r}; expected one of {', '.join(known)} (aliases: BSD100, BSDS100)"
+        )
+    return canon
 
 
-def _hr_dir(name: str, root: Path) -> Optional[Path]:
-    for folder in _FOLDER_ALIASES.get(name, (name,)):
-        d = root / folder / "HR"
-        if d.is_dir() and any(d.glob("*.png")):
+def _root(root: Optional[PathLike]) -> Path:
+    return Path(root).expanduser() if root is not None else default_root()
+
+
+def set_folder(name: str, root: Optional[PathLike] = None) -> Path:
+    """The folder holding set ``name``'s images: ``root/<name>/HR`` (for B100 also an existing
+    ``BSD100``/``BSDS100`` folder). It need not exist."""
+    canon = benchmark_name(name, training=True)
+    base = _root(root)
+    for folder in _FOLDER_ALIASES.get(canon, (canon,)):
+        d = base / folder / "HR"
+        if d.is_dir():
             return d
-    return None
-
-
-def benchmark_available(name: str, root: Optional[PathLike] = None) -> bool:
-    """Whether ``root/<name>/HR/`` holds at least one PNG (``root`` defaults to :func:`default_root`)."""
-    canon = benchmark_name(name)
-    return _hr_dir(canon, Path(root).expanduser() if root is not None else default_root()) is not None
+    return base / canon / "HR"
 
 
 def manifest(name: Optional[str] = None) -> list[dict[str, str]]:
-    """Rows of the pinned download table shipped in the package (``srtutor/data_manifest.tsv``).
+    """Rows of the pinned table shipped in the package (``srtutor/data_manifest.tsv``).
 
     Each row has ``set, file, width, height, mode, sha256, source_repo, source_commit,
-    source_path``; the raw file is ``<base>/<source_repo>/<source_commit>/<source_path>``.
+    source_path, source_sha256, pixels_sha256``. The raw file is
+    ``<base>/<source_repo>/<source_commit>/<source_path>`` with digest ``source_sha256``;
+    the stored file (named like ``file``) has ``sha256``; both equal unless the source is
+    converted (T91: BMP → PNG, lossless). ``pixels_sha256`` hashes the decoded pixels
+    (``"<mode> <width> <height>\\n"`` then the ``uint8`` bytes), so that a losslessly
+    re-encoded copy is recognised too.
     """
     with open(_MANIFEST_PATH, newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh, delimiter="\t"))
-    return rows if name is None else [r for r in rows if r["set"] == benchmark_name(name)]
+    return rows if name is None else [r for r in rows if r["set"] == benchmark_name(name, training=True)]
+
+
+def _pixels_sha256(path: Path) -> str:
+    from PIL import Image
+
+    with Image.open(path) as im:
+        im.load()
+        arr = np.ascontiguousarray(np.array(im))
+        head = f"{im.mode} {im.width} {im.height}\n".encode()
+    return hashlib.sha256(head + arr.tobytes()).hexdigest()
+
+
+def _file_ok(path: Path, row: Mapping[str, str]) -> bool:
+    """``path`` is the pinned file: same sha256, or the same pixels (a lossless re-encode)."""
+    if sha256_file(path) == row["sha256"]:
+        return True
+    try:
+        return _pixels_sha256(path) == row["pixels_sha256"]
+    except (OSError, ValueError, SyntaxError):
+        return False
+
+
+def verify_set(name: str, root: Optional[PathLike] = None) -> dict:
+    """Compare a set's folder with the pinned manifest (count and sha256 of every file).
+
+    Returns:
+        ``{"set", "folder", "expected", "ok", "missing": [file names], "mismatched": [file
+        names], "extra": [file names]}``; ``ok`` when nothing is missing or mismatched
+        (extra image files are listed, not counted against the set).
+    """
+    canon = benchmark_name(name, training=True)
+    folder = set_folder(canon, root)
+    rows = manifest(canon)
+    missing, bad = [], []
+    for row in rows:
+        path = folder / Path(row["file"]).name
+        if not path.is_file():
+            missing.append(path.name)
+        elif not _file_ok(path, row):
+            bad.append(path.name)
+    names = {Path(r["file"]).name for r in rows}
+    extra = sorted(p.name for p in folder.glob("*") if p.suffix.lower() in _IMAGE_SUFFIXES
+                   and p.name not in names) if folder.is_dir() else []
+    return {"set": canon, "folder": str(folder), "expected": len(rows), "ok": not missing and not bad,
+            "missing": missing, "mismatched": bad, "extra": extra}
+
+
+def benchmark_available(name: str, root: Optional[PathLike] = None) -> bool:
+    """Whether ``root`` holds the complete pinned set ``name`` (:func:`verify_set`)."""
+    return verify_set(name, root)["ok"]
+
+
+def _names(items: Sequence[str], n: int = 4) -> str:
+    return ", ".join(items[:n]) + (f" and {len(items) - n} more" if len(items) > n else "")
+
+
+def download_set(name: str, root: Optional[PathLike] = None, *, base_url: Optional[str] = None,
+             timeout: float = 30.0, deadline: Optional[float] = 1800.0, progress: bool = False) -> Path:
+    """Download a pinned set into ``root/<name>/HR/`` and verify every file's sha256.
+
+    Files already present and verified are kept; the others are fetched with
+    :func:`pooch.retrieve` (through :func:`srtutor._download.fetch`): each to a temporary
+    name, checked against its pinned sha256, then moved into place — a failed, truncated or
+    interrupted download never leaves a corrupt image under an image name. T91 is fetched as
+    the BMPs of its source and converted losslessly to PNG (the pixels are verified).
+
+    Args:
+        name: ``Set5``, ``Set14``, ``B100``, ``Urban100``, ``Manga109`` or ``T91``.
+        root: destination root (default :func:`default_root`).
+        base_url: server prefix (default ``$SRTUTOR_DATA_URL`` or
+            ``https://raw.githubusercontent.com``); the tests point it at a local server.
+        timeout: seconds for each connection and each wait for data.
+        deadline: seconds for the whole set (a slow server is abandoned); ``None``: no limit.
+        progress: a tqdm bar over the set's files (bytes received as postfix).
+
+    Returns:
+        The set's folder.
+
+    Raises:
+        ChecksumError: a file does not have its pinned sha256 (it is discarded).
+        DownloadError: offline/unreachable server, HTTP error, truncated body, deadline.
+    """
+    from srtutor._download import fetch
+    from srtutor.io import atomic_write
+
+    canon = benchmark_name(name, training=True)
+    rows = manifest(canon)
+    base = (base_url or os.environ.get("SRTUTOR_DATA_URL") or DEFAULT_BASE_URL).rstrip("/")
+    dest = set_folder(canon, root)
+    dest.mkdir(parents=True, exist_ok=True)
+    stop = None if deadline is None else time.monotonic() + float(deadline)
+    todo = [r for r in rows if not ((dest / Path(r["file"]).name).is_file() and _file_ok(dest / Path(r["file"]).name, r))]
+    bar = None
+    if progress and todo:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(todo), desc=f"{canon}", unit="file", file=sys.stderr)
+    received = [0]
+
+    def on_bytes(n: int) -> None:
+        received[0] += n
+        if bar is not None:
+            bar.set_postfix_str(f"{received[0] / 1e6:.1f} MB", refresh=False)
+
+    try:
+        for row in todo:
+            target = dest / Path(row["file"]).name
+            url = f"{base}/{row['source_repo']}/{row['source_commit']}/{row['source_path']}"
+            deadline_left = stop if stop is not None else time.monotonic() + 10 * timeout
+            if Path(row["source_path"]).suffix.lower() == target.suffix.lower():
+                fetch(url, row["source_sha256"], target, timeout=timeout, deadline=deadline_left, on_bytes=on_bytes)
+            else:  # a lossless conversion (T91's BMPs -> PNG)
+                from PIL import Image
+
+                with tempfile.TemporaryDirectory(prefix=".download-", dir=dest) as tmp:
+                    src = fetch(url, row["source_sha256"], Path(tmp) / Path(row["source_path"]).name,
+                                timeout=timeout, deadline=deadline_left, on_bytes=on_bytes)
+                    with Image.open(src) as im, atomic_write(target) as fh:
+                        im.save(fh, format="PNG", optimize=True)
+                if not _file_ok(target, row):
+                    target.unlink(missing_ok=True)
+                    raise ChecksumError(f"{target.name}: converting {url} gave other pixels than the pinned ones")
+            if bar is not None:
+                bar.update(1)
+    finally:
+        if bar is not None:
+            bar.close()
+    return dest
 
 
 def download_benchmark(name: str, root: Optional[PathLike] = None, *, base_url: Optional[str] = None,
                        timeout: float = 60.0, progress: bool = False) -> Path:
-    """Download a pinned benchmark into ``root/<name>/HR/`` and verify every file's sha256.
-
-    Files already present with the right checksum are kept. Each file is written to a
-    temporary name, checked, then moved into place, so a failed download never leaves a
-    corrupt image behind.
-
-    Args:
-        name: ``"Set5"``, ``"Set14"`` or ``"B100"`` (the sets with a pinned source).
-        root: destination root (default :func:`default_root`).
-        base_url: server prefix (default ``$SRTUTOR_DATA_URL`` or
-            ``https://raw.githubusercontent.com``); the tests point it at a local server.
-        timeout: seconds per request.
-        progress: print one line per file.
-
-    Returns:
-        The ``HR`` folder.
-
-    Raises:
-        ValueError: no pinned source for this set (Urban100, Manga109).
-        ChecksumError: a file does not match its pinned sha256 (it is deleted).
-        OSError: network errors, with the URL.
-    """
-    canon = benchmark_name(name)
-    rows = manifest(canon)
-    if not rows:
-        raise ValueError(_no_source_message(canon))
-    base = (base_url or os.environ.get("SRTUTOR_DATA_URL") or DEFAULT_BASE_URL).rstrip("/")
-    dest = (Path(root).expanduser() if root is not None else default_root()) / canon / "HR"
-    dest.mkdir(parents=True, exist_ok=True)
-    for row in rows:
-        target = dest / Path(row["file"]).name
-        if target.is_file() and sha256_file(target) == row["sha256"]:
-            continue
-        url = f"{base}/{row['source_repo']}/{row['source_commit']}/{row['source_path']}"
-        if progress:
-            print(f"downloading {url} -> {target}")
-        fd, tmp_name = tempfile.mkstemp(prefix=".part-", dir=dest)
-        tmp = Path(tmp_name)
-        try:
-            with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as resp:
-                shutil.copyfileobj(resp, out)
-            got = sha256_file(tmp)
-            if got != row["sha256"]:
-                raise ChecksumError(
-                    f"sha256 mismatch for {url}: expected {row['sha256']}, got {got}; the file was "
-                    f"discarded. The source may have changed or the download was corrupted."
-                )
-            tmp.replace(target)
-        except (urllib.error.URLError, OSError) as exc:  # ChecksumError is not an OSError
-            raise OSError(f"could not download {url}: {exc}") from exc
-        finally:
-            tmp.unlink(missing_ok=True)
-    return dest
+    """:func:`download_set` (kept for existing callers)."""
+    return download_set(name, root, base_url=base_url, timeout=timeout, progress=progress)
 
 
-def _no_source_message(name: str) -> str:
-    return (f"{name} has no pinned download source in srtutor (its images are distributed by their "
-            f"authors, e.g. as archives on cloud drives); download it yourself and put the HR PNGs "
-            f"in <root>/{name}/HR/, then pass root=<root> or set $SRTUTOR_DATA=<root>")
+def benchmark_files(name: str, root: Optional[PathLike] = None, *, download: bool = False, verify: bool = True,
+                    base_url: Optional[str] = None, progress: bool = False) -> dict[str, Path]:
+    """``{stem: path}`` of a benchmark's HR files, ordered by file name, checked as :func:`load_benchmark`
+    describes (same arguments, same errors) but not decoded: for pipelines that decode while they
+    compute (:mod:`srtutor.evaluate`)."""
+    canon = benchmark_name(name, training=False)
+    base = _root(root)
+    folder = set_folder(canon, base)
+    if not verify:
+        files = sorted(folder.glob("*.png"), key=lambda p: p.name) if folder.is_dir() else []
+        if not files:
+            raise FileNotFoundError(f"benchmark {canon} not found: no PNG files in {folder}. To fix: pass "
+                                    f"root=<folder containing {canon}/HR> or set $SRTUTOR_DATA to such a folder.")
+        return {p.stem: p for p in files}
+    report = verify_set(canon, base)
+    if not report["ok"] and download:
+        folder = download_set(canon, base, base_url=base_url, progress=progress)
+        report = verify_set(canon, base)
+    if not report["ok"]:
+        fixes = (f"pass root=<folder containing {canon}/HR>, set $SRTUTOR_DATA to such a folder, or use "
+                 f"download=True (CLI: --download) to fetch the pinned copy")
+        if len(report["missing"]) == report["expected"] and report["extra"]:
+            raise BenchmarkError(f"{folder} holds {len(report['extra'])} image files ({_names(report['extra'])}) but "
+                                 f"none of the {report['expected']} files of {canon}; it would not be scored as "
+                                 f"{canon}. To fix: use verify=False (CLI: --no-verify) to score these images as "
+                                 f"they are, or download=True (CLI: --download) to fetch the pinned set.")
+        if len(report["missing"]) == report["expected"]:
+            raise FileNotFoundError(f"benchmark {canon} not found: none of its {report['expected']} files in "
+                                    f"{folder}. To fix: {fixes}.")
+        parts = []
+        if report["missing"]:
+            parts.append(f"{len(report['missing'])} of {report['expected']} files missing ({_names(report['missing'])})")
+        if report["mismatched"]:
+            parts.append(f"{len(report['mismatched'])} differ from the pinned copy ({_names(report['mismatched'])})")
+        raise BenchmarkError(f"{folder} is not the complete {canon}: {' and '.join(parts)}; it would not be scored "
+                             f"as {canon}. To fix: use download=True (CLI: --download) to fetch the pinned files, or "
+                             f"verify=False (CLI: --no-verify) to score the folder as it is.")
+    if report["extra"]:
+        warnings.warn(f"{folder} holds {len(report['extra'])} image files that are not part of {canon} "
+                      f"({_names(report['extra'])}); they are ignored", UserWarning, stacklevel=2)
+    rows = sorted(manifest(canon), key=lambda r: Path(r["file"]).name)
+    return {Path(r["file"]).stem: folder / Path(r["file"]).name for r in rows}
 
 
-def load_benchmark(name: str, root: Optional[PathLike] = None, *, download: bool = False,
-                   base_url: Optional[str] = None, dtype: torch.dtype = torch.float32) -> dict[str, Tensor]:
+
+
+def load_benchmark(name: str, root: Optional[PathLike] = None, *, download: bool = False, verify: bool = True,
+                   base_url: Optional[str] = None, dtype: torch.dtype = torch.float32,
+                   progress: bool = False) -> dict[str, Tensor]:
     """Load a benchmark's HR images: ``{stem: (C, H, W)}`` ordered by file name.
 
-    Reads ``root/<name>/HR/*.png`` (for B100 also ``BSD100``/``BSDS100`` folders). Greyscale
-    files stay 1-channel (Set14's ``bridge``). HR images are *not* modcropped here: evaluation
-    code crops them to the scale at hand (:func:`srtutor.resize.modcrop`).
+    With ``verify=True`` (default) the folder must hold the pinned set: every file of the
+    manifest, each with its sha256 (or its pixels, for a lossless re-encode) — an incomplete
+    folder (say, after a failed download) or a swapped image is never scored as the set.
+    Extra image files are ignored with a warning. ``verify=False`` loads whatever ``*.png``
+    files the folder holds (your own images, a modified set): the caller should report their
+    number and names, as ``srtutor evaluate --no-verify`` does.
+
+    Greyscale files stay 1-channel (Set14's ``bridge``). HR images are *not* modcropped here:
+    evaluation code crops them to the scale at hand (:func:`srtutor.resize.modcrop`).
 
     Args:
         name: ``Set5``, ``Set14``, ``B100`` (aliases ``BSD100``, ``BSDS100``), ``Urban100``,
             ``Manga109`` (case-insensitive).
         root: folder holding ``<name>/HR/``; default :func:`default_root` (``$SRTUTOR_DATA``,
             else ``~/.cache/srtutor``).
-        download: when the folder is missing, download the pinned files (Set5, Set14, B100)
-            into ``root`` and verify their sha256 (see :func:`download_benchmark`).
+        download: when files are missing or wrong, download the pinned ones (:func:`download_set`).
+        verify: check the folder against the manifest (see above).
         base_url: download server prefix (tests use a local server).
         dtype: floating dtype of the tensors.
+        progress: progress bar while downloading.
 
     Raises:
         ValueError: unknown name.
-        FileNotFoundError: folder missing and ``download=False`` (or no pinned source); the
-            message says where it looked and what to do.
+        FileNotFoundError: folder missing and ``download=False``; the message says where it
+            looked and what to do.
+        BenchmarkError: (``verify=True``) files missing or different from the pinned ones.
     """
-    canon = benchmark_name(name)
-    base = Path(root).expanduser() if root is not None else default_root()
-    hr_dir = _hr_dir(canon, base)
-    if hr_dir is None:
-        pinned = bool(manifest(canon))
-        if download and pinned:
-            hr_dir = download_benchmark(canon, base, base_url=base_url)
-        else:
-            where = base / canon / "HR"
-            fixes = (f"pass root=<folder containing {canon}/HR>, set $SRTUTOR_DATA to such a folder"
-                     + (", or use download=True (CLI: --download) to fetch the pinned copy" if pinned else ""))
-            msg = f"benchmark {canon} not found: no PNG files in {where}. To fix: {fixes}."
-            if not pinned:
-                msg += " " + _no_source_message(canon)
-            raise FileNotFoundError(msg)
-    files = sorted(hr_dir.glob("*.png"), key=lambda p: p.name)
-    return {p.stem: read_image(p, dtype=dtype) for p in files}
+    files = benchmark_files(name, root, download=download, verify=verify, base_url=base_url, progress=progress)
+    return {stem: read_image(path, dtype=dtype) for stem, path in files.items()}
+
+
+def data_status(root: Optional[PathLike] = None, *, check: bool = True) -> list[dict]:
+    """One row per downloadable set: name, number of images, size on disk once fetched, source
+    (``repo@commit``), terms of use, and — with ``check`` — whether ``root`` holds it verified.
+
+    For T91 ``root`` is the data root too (``root/T91/HR``).
+    """
+    out = []
+    for name in DOWNLOADABLE:
+        rows = manifest(name)
+        srcs = sorted({f"{r['source_repo']}@{r['source_commit'][:8]}" for r in rows})
+        entry = {"set": name, "images": len(rows), "source": ", ".join(srcs), "terms": TERMS.get(name, ""),
+                 "folder": str(set_folder(name, root))}
+        if check:
+            rep = verify_set(name, root)
+            n_ok = rep["expected"] - len(rep["missing"]) - len(rep["mismatched"])
+            entry["status"] = ("verified" if rep["ok"] else "missing" if n_ok == 0 and not rep["mismatched"]
+                               else f"incomplete ({n_ok}/{rep['expected']} verified)")
+        out.append(entry)
+    return out
 
 
 # --------------------------------------------------------------------------- training images
@@ -295,7 +468,10 @@ def _default_train_dir() -> Optional[Path]:
             return p
         warnings.warn(f"$SRTUTOR_TRAIN_DATA={env} is not a folder; ignoring it", UserWarning, stacklevel=3)
     beside = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "train" / "T91"
-    return beside if beside.is_dir() else None
+    if beside.is_dir():
+        return beside
+    fetched = set_folder("T91")  # `srtutor data download T91` puts it here
+    return fetched if fetched.is_dir() and any(fetched.glob("*.png")) else None
 
 
 _IMAGE_SUFFIXES = (".png", ".bmp", ".jpg", ".jpeg", ".tif", ".tiff")

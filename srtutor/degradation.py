@@ -76,6 +76,9 @@ def gaussian_kernel(
 
     Returns:
         ``(size, size)`` tensor, non-negative, summing to 1; ``kernel[v, u]`` (row, column).
+        Computed relative to its largest entry, so that a tiny ``sigma`` gives its limit (the
+        centre pixel, or the 2 or 4 pixels nearest the centre of an even-sized kernel) instead
+        of ``0 / 0``.
     """
     check_positive_int(size, "size")
     sigma = check_scale(sigma, "sigma")
@@ -83,14 +86,19 @@ def gaussian_kernel(
     if isinstance(theta, bool) or not isinstance(theta, (int, float)) or not math.isfinite(theta):
         raise TypeError(f"theta must be a finite number (radians), got {theta!r}")
     c, s = math.cos(theta), math.sin(theta)
-    rot = torch.tensor([[c, -s], [s, c]], dtype=torch.float64)
-    cov = rot @ torch.diag(torch.tensor([sigma ** 2, sigma2 ** 2], dtype=torch.float64)) @ rot.T
-    inv = torch.linalg.inv(cov)
     r = torch.arange(size, dtype=torch.float64) - (size - 1) / 2
     vv, uu = torch.meshgrid(r, r, indexing="ij")
-    q = inv[0, 0] * uu * uu + 2 * inv[0, 1] * uu * vv + inv[1, 1] * vv * vv
-    k = torch.exp(-0.5 * q)
-    return (k / k.sum()).to(dtype)
+    a = (c * uu + s * vv) / sigma  # coordinates along the principal axes, in units of each sigma
+    b = (-s * uu + c * vv) / sigma2
+    q = a * a + b * b  # [u v] Σ⁻¹ [u v]ᵀ
+    if not bool(torch.isfinite(q).all()):
+        raise ValueError(f"sigma={sigma:g}, sigma2={sigma2:g}: too small to represent (distance / sigma squared overflows); "
+                         f"use sigma >= 1e-100, or size=1 for no blur")
+    # exp(-q/2) relative to the largest entry: an even-sized kernel with a small sigma has no pixel
+    # at its centre, and exp(-1250) underflowed to 0 everywhere (0 / 0 = an all-NaN kernel)
+    k = torch.exp(-0.5 * (q - q.min()))
+    k = k / k.sum()
+    return k.to(dtype)
 
 
 def blur(x: Tensor, kernel: Tensor, *, padding: str = "replicate") -> Tensor:

@@ -71,6 +71,9 @@ def add_poisson_noise(x: Tensor, scale: float, generator: Optional[torch.Generat
 def random_resize(x: Tensor, factor: float, mode: str) -> Tensor:
     """Resize by ``factor`` with ``"area"``, ``"bilinear"`` or ``"bicubic"`` (PyTorch kernels, as
     the image libraries a real pipeline passes through; not MATLAB's)."""
+    check_image(x, "x")
+    if isinstance(factor, bool) or not isinstance(factor, (int, float)) or not (0 < factor < 1e4):
+        raise ValueError(f"factor must be a number in (0, 1e4), got {factor!r}")
     xb, was3 = as_batch(x)
     h, w = xb.shape[-2:]
     size = (max(1, round(h * factor)), max(1, round(w * factor)))

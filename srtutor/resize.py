@@ -49,7 +49,7 @@ from typing import Callable, Sequence, Union, cast
 import numpy as np
 import torch
 
-from srtutor._checks import check_float, check_positive_int, check_tensor
+from srtutor._checks import check_finite, check_float, check_hwc, check_positive_int, check_tensor
 
 Tensor = torch.Tensor
 ScaleArg = Union[float, Sequence[float], None]
@@ -126,7 +126,13 @@ def contributions(
     Returns:
         ``(weights, indices)``, float64 and int64 tensors of shape ``(out_length, P)``:
         output pixel ``i`` is ``sum_k weights[i, k] * input[indices[i, k]]`` (0-based indices,
-        borders already mirrored symmetrically, each row of weights summing to 1).
+        borders already mirrored symmetrically, each row of weights summing to 1). ``P`` is
+        MATLAB's tap count, except for kernels wider than the input (scales far below
+        ``1 / in_length``), whose taps are summed per input pixel: ``P <= in_length``.
+
+    Raises:
+        ValueError: a scale so small that even the folded table would take more than 2**27
+            kernel evaluations (pass ``size=`` to shrink to a few pixels).
     """
     name = _kernel_name(kernel)
     fn, width = KERNELS[name]
@@ -139,12 +145,50 @@ def contributions(
     u = x / scale + 0.5 * (1.0 - 1.0 / scale)  # 1-based input coordinate of each output
     left = np.floor(u - width / 2.0)
     taps = int(math.ceil(width)) + 2
+    mirror = np.concatenate([np.arange(in_length), np.arange(in_length - 1, -1, -1)])
+    if taps > in_length and out_length * taps > _FOLD_ABOVE:
+        return _folded(h, u, left, taps, in_length, mirror, scale)
     idx = left[:, None] + np.arange(taps, dtype=np.float64)[None, :]  # 1-based
     w = h(u[:, None] - idx)
     w = w / w.sum(axis=1, keepdims=True)
-    mirror = np.concatenate([np.arange(in_length), np.arange(in_length - 1, -1, -1)])
     idx0 = mirror[np.mod(idx.astype(np.int64) - 1, 2 * in_length)]
     keep = np.any(w != 0, axis=0)  # MATLAB drops all-zero columns
+    return torch.from_numpy(np.ascontiguousarray(w[:, keep])), torch.from_numpy(
+        np.ascontiguousarray(idx0[:, keep])
+    )
+
+
+# A kernel wider than the input (a tiny scale: 1e-6 shrinks any image to one pixel with a
+# 4-million-tap kernel) is folded onto the input pixels it mirrors to: the table is capped at
+# ``(out, in_length)`` and built in chunks. Beyond _MAX_TAP_EVALUATIONS kernel evaluations the
+# request is refused instead of running for minutes (scale 1e-9 asked for a 30 GiB table).
+_FOLD_ABOVE = 1 << 16
+_MAX_TAP_EVALUATIONS = 1 << 27
+
+
+def _folded(h: Callable[[np.ndarray], np.ndarray], u: np.ndarray, left: np.ndarray, taps: int, in_length: int,
+            mirror: np.ndarray, scale: float) -> tuple[Tensor, Tensor]:
+    """:func:`contributions` for ``taps > in_length``: weights summed per input pixel, ``(out, in_length)``."""
+    out_length = u.shape[0]
+    if out_length * taps > _MAX_TAP_EVALUATIONS:
+        raise ValueError(
+            f"scale={scale:.3g} needs a {taps:,}-tap kernel for an input of {in_length} pixels "
+            f"({out_length * taps:,} kernel evaluations, more than {_MAX_TAP_EVALUATIONS:,}); the output is "
+            f"{out_length} pixel(s) long: ask for it with size= instead, or use a scale >= "
+            f"{4 * out_length / _MAX_TAP_EVALUATIONS:.3g}"
+        )
+    w = np.zeros((out_length, in_length))
+    chunk = max(1, (1 << 20) // max(1, out_length))
+    for k0 in range(0, taps, chunk):
+        k = np.arange(k0, min(taps, k0 + chunk), dtype=np.float64)
+        idx = left[:, None] + k[None, :]  # 1-based
+        wk = h(u[:, None] - idx)
+        col = mirror[np.mod(idx.astype(np.int64) - 1, 2 * in_length)]
+        for i in range(out_length):
+            w[i] += np.bincount(col[i], weights=wk[i], minlength=in_length)
+    w = w / w.sum(axis=1, keepdims=True)
+    keep = np.any(w != 0, axis=0)
+    idx0 = np.broadcast_to(np.arange(in_length), w.shape)
     return torch.from_numpy(np.ascontiguousarray(w[:, keep])), torch.from_numpy(
         np.ascontiguousarray(idx0[:, keep])
     )
@@ -279,7 +323,15 @@ def _plan(in_hw: tuple[int, int], scale: ScaleArg, size: SizeArg) -> tuple[list[
     for i, o in enumerate(out):
         if o <= 0:
             raise ValueError(f"output size along axis {'HW'[i]} is {o}; it must be >= 1")
+        if o > MAX_OUTPUT_SIDE:
+            arg = "scale" if scale is not None else "size"
+            raise ValueError(f"{arg}: the output would be {o:,} pixels along axis {'HW'[i]}, more than "
+                             f"{MAX_OUTPUT_SIDE:,}; check {arg} (a factor of 4 is scale=4, not 400)")
     return scales, out
+
+
+#: largest output side :func:`imresize` produces (a runaway scale is refused, not allocated).
+MAX_OUTPUT_SIDE = 1 << 20
 
 
 def _resize_float(x: Tensor, scales: list[float], out: list[int], kernel: str, antialias: bool,
@@ -327,7 +379,9 @@ def imresize(
     Raises:
         TypeError: ``x`` is neither a float tensor nor a uint8 numpy array (uint8 *tensors*
             are refused: the package's tensors are float in [0, 1]; divide by 255).
-        ValueError: bad shape, empty image, bad ``scale``/``size``/``kernel``.
+        ValueError: bad shape, empty image, bad ``scale``/``size``/``kernel``, NaN or inf
+            values in ``x`` (they would spread over whole rows and columns of the result), an
+            output side above :data:`MAX_OUTPUT_SIDE`, a numpy array that looks channel-first.
     """
     name = _kernel_name(kernel)
     if isinstance(x, np.ndarray):
@@ -336,6 +390,7 @@ def imresize(
                 f"x as a numpy array must be a uint8 image (H, W) or (H, W, C), got dtype "
                 f"{x.dtype}; for float images pass a tensor: torch.from_numpy(a).permute(2, 0, 1)"
             )
+        check_hwc(x, "x")
         scales, out = _plan(_image_hw(x), scale, size)
         t = torch.from_numpy(x.astype(np.float64))  # a writable float64 copy
         t = t.permute(2, 0, 1) if x.ndim == 3 else t
@@ -350,6 +405,7 @@ def imresize(
         )
     check_float(x, "x")
     scales, out = _plan(_image_hw(x), scale, size)
+    check_finite(x, "x")  # one NaN would become a NaN row and column (a whole channel on a dense table)
     return _resize_float(x, scales, out, name, bool(antialias))
 
 

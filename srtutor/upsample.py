@@ -97,6 +97,10 @@ def interpolate(x: Tensor, scale: float | None = None, *, size: tuple[int, int] 
     if size is None:
         size = (int(math.floor(xb.shape[-2] * scale + 1e-9)), int(math.floor(xb.shape[-1] * scale + 1e-9)))
     size = (int(size[0]), int(size[1]))
+    if min(size) < 1:
+        arg = "scale" if scale is not None else "size"
+        raise ValueError(f"{arg}: the output {size[0]}x{size[1]} of a {xb.shape[-2]}x{xb.shape[-1]} input is empty; "
+                         f"use a larger {arg}")
     if mode == "matlab":
         out = imresize(xb, size=size)
     else:

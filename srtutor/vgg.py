@@ -16,6 +16,7 @@ see Ulyanov et al. 2018 and chapter 8), never report it as the SRGAN/ESRGAN VGG 
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import urllib.request
@@ -25,7 +26,7 @@ from pathlib import Path
 import torch
 import torch.nn as nn
 
-from srtutor.io import sha256_file
+from srtutor.io import atomic_write, sha256_file
 
 Tensor = torch.Tensor
 
@@ -148,17 +149,15 @@ def load_vgg19_state(path: str | os.PathLike, *, check_hash: bool = True) -> dic
 
 def _download(url: str, dest: Path) -> Path:
     """Download ``url`` to ``dest`` (atomic rename), verifying the name's sha256 prefix."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_suffix(dest.suffix + ".part")
-    with urllib.request.urlopen(url, timeout=30) as r, open(tmp, "wb") as f:
+    prefix = hash_prefix(dest.name)
+    digest = hashlib.sha256()
+    with urllib.request.urlopen(url, timeout=30) as r, atomic_write(dest) as f:  # renamed into place if verified
         while chunk := r.read(1 << 20):
             f.write(chunk)
-    try:
-        verify_file(tmp, hash_prefix(dest.name))
-    except ValueError:
-        tmp.unlink(missing_ok=True)
-        raise
-    tmp.replace(dest)
+            digest.update(chunk)
+        if prefix is not None and not digest.hexdigest().startswith(prefix):
+            raise ValueError(f"sha256 of {url} is {digest.hexdigest()[:16]}..., expected prefix {prefix}: corrupt "
+                             f"or wrong file (discarded)")
     return dest
 
 

@@ -65,8 +65,10 @@ def test_srcnn_convention_set5_x4(capsys):
 @needs_data
 def test_table_output(capsys):
     assert main(["evaluate", "--dataset", "Set5", "--scale", "4", "--data-dir", str(DATA)]) == 0
-    lines = capsys.readouterr().out.strip().splitlines()
+    out = capsys.readouterr()
+    lines = out.out.strip().splitlines()
     assert lines[0].startswith("Set5 x4") and "bicubic" in lines[0]
+    assert "5 images in" in out.err and "images/s (device cpu" in out.err  # timing on stderr
     assert lines[-1].split()[0] == "mean" and abs(float(lines[-1].split()[1]) - 28.42) <= 0.02
     assert any(line.startswith("butterfly") for line in lines)
 
@@ -82,7 +84,30 @@ def test_missing_folder_exit_2(capsys, tmp_path):
     err = capsys.readouterr().err
     assert str(tmp_path / "Set5" / "HR") in err and "--data-dir" in err and "--download" in err
     assert main(["evaluate", "--dataset", "Manga109", "--scale", "2", "--data-dir", str(tmp_path)]) == 2
-    assert "no pinned download source" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "none of its 109 files" in err and "--download" in err and err.count("\n") == 1
+
+
+@needs_data
+def test_incomplete_set_exit_2_and_no_verify_names_images(capsys, tmp_path):
+    """After a failed download only 2 of Set5's 5 images are there: no Set5 mean is printed."""
+    import shutil
+
+    hr = tmp_path / "Set5" / "HR"
+    hr.mkdir(parents=True)
+    for name in ("baby.png", "bird.png"):
+        shutil.copy(DATA / "Set5" / "HR" / name, hr / name)
+    assert main(["evaluate", "--dataset", "Set5", "--scale", "4", "--data-dir", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "3 of 5 files missing (butterfly.png, head.png, woman.png)" in err and "--no-verify" in err
+    assert err.count("\n") == 1
+    assert main(["evaluate", "--dataset", "Set5", "--scale", "4", "--data-dir", str(tmp_path), "--no-verify"]) == 0
+    out = capsys.readouterr().out
+    assert "2 unverified images" in out and "baby, bird" in out and "mean" in out
+    r = _run_json(capsys, "--dataset", "Set5", "--scale", "4", "--data-dir", str(tmp_path), "--no-verify")
+    assert r["verified"] is False and r["n_images"] == 2 and [i["name"] for i in r["images"]] == ["baby", "bird"]
+    r = _run_json(capsys, "--dataset", "Set5", "--scale", "4", "--data-dir", str(DATA))
+    assert r["verified"] is True and r["folder"] == str(DATA / "Set5" / "HR")
 
 
 def test_bad_method_and_scale_exit_2(capsys):
@@ -103,7 +128,7 @@ def test_parser_structure():
     sub = next(a for a in parser._actions if a.dest == "command")
     assert "evaluate" in sub.choices
     args = parser.parse_args(["evaluate", "--dataset", "B100", "--scale", "3"])
-    assert args.method == "bicubic" and args.format == "table" and args.protocol == "srcnn" and not args.download
+    assert args.method == "bicubic" and args.format == "table" and args.protocol == "auto" and not args.download
 
 
 def test_module_entry_point_exit_code(tmp_path):
@@ -112,3 +137,28 @@ def test_module_entry_point_exit_code(tmp_path):
                           capture_output=True, text=True, env=env, cwd=REPO, timeout=120)
     assert proc.returncode == 2
     assert "benchmark Set5 not found" in proc.stderr and str(tmp_path) in proc.stderr
+
+
+def _downloaded(name):
+    env = os.environ.get("SRTUTOR_DATA")
+    if not env:
+        return None
+    from srtutor.data import verify_set
+
+    return Path(env) if verify_set(name, env)["ok"] else None
+
+
+@pytest.mark.parametrize("dataset", ["Urban100", "Manga109"])
+def test_pinned_urban100_manga109_reproduce_published_bicubic(capsys, dataset):
+    """The pinned Urban100/Manga109 images (``srtutor data download``; CI downloads them) give RCAN's
+    Table 3 bicubic rows: measured here 23.1411/0.6570 and 24.9051/0.7846 at x4 (published
+    23.14/0.6577 and 24.89/0.7866)."""
+    root = _downloaded(dataset)
+    if root is None:
+        pytest.skip(f"{dataset} not downloaded into $SRTUTOR_DATA (python -m srtutor data download {dataset})")
+    from srtutor.published import published
+
+    p, s = published("bicubic", dataset, 4)
+    r = _run_json(capsys, "--dataset", dataset, "--scale", "4", "--data-dir", str(root), "--no-progress")
+    assert r["verified"] and r["n_images"] == {"Urban100": 100, "Manga109": 109}[dataset]
+    assert abs(r["psnr"] - p) <= 0.02 and abs(r["ssim"] - s) <= 0.0025

@@ -75,6 +75,9 @@ def test_benchmark_names():
     assert data.benchmark_name("set5") == "Set5"
     with pytest.raises(ValueError, match="Set5, Set14, B100"):
         data.benchmark_name("Set6")
+    with pytest.raises(ValueError, match="unknown benchmark 't91'"):  # a training set, not a benchmark
+        data.benchmark_name("t91")
+    assert data.benchmark_name("t91", training=True) == "T91"
 
 
 def _write_set(root, name, arrays):
@@ -85,20 +88,24 @@ def _write_set(root, name, arrays):
     return d
 
 
-def test_load_benchmark_from_folder(tmp_path):
+def test_own_folder_needs_no_verify(tmp_path):
+    """A folder of other images under a benchmark's name is never scored as that benchmark."""
     rng = np.random.default_rng(0)
     arrays = {"b": rng.integers(0, 256, (6, 5, 3), dtype=np.uint8),
               "a": rng.integers(0, 256, (4, 7), dtype=np.uint8),
               "10": rng.integers(0, 256, (3, 3, 3), dtype=np.uint8)}
     _write_set(tmp_path, "Set14", arrays)
-    assert data.benchmark_available("Set14", tmp_path) and not data.benchmark_available("Set5", tmp_path)
-    imgs = data.load_benchmark("set14", root=tmp_path)
+    assert not data.benchmark_available("Set14", tmp_path) and not data.benchmark_available("Set5", tmp_path)
+    with pytest.raises(data.BenchmarkError, match=r"holds 3 image files .* none of the 14 files of Set14.*verify=False"):
+        data.load_benchmark("set14", root=tmp_path)
+    imgs = data.load_benchmark("set14", root=tmp_path, verify=False)
     assert list(imgs) == ["10", "a", "b"]  # sorted by file name
     assert imgs["a"].shape == (1, 4, 7) and imgs["b"].shape == (3, 6, 5)
     assert torch.equal(imgs["a"][0], torch.from_numpy(arrays["a"]).float() / 255)
     # B100 under one of its alias folders
     _write_set(tmp_path, "BSD100", {"3096": arrays["b"]})
-    assert list(data.load_benchmark("B100", root=tmp_path)) == ["3096"]
+    assert list(data.load_benchmark("B100", root=tmp_path, verify=False)) == ["3096"]
+    assert data.set_folder("B100", tmp_path) == tmp_path / "BSD100" / "HR"
 
 
 def test_missing_benchmark_messages(tmp_path, monkeypatch):
@@ -108,10 +115,51 @@ def test_missing_benchmark_messages(tmp_path, monkeypatch):
     msg = str(e.value)
     assert str(tmp_path / "nowhere" / "Set5" / "HR") in msg
     assert "root=" in msg and "SRTUTOR_DATA" in msg and "download=True" in msg
-    with pytest.raises(FileNotFoundError, match="no pinned download source"):
-        data.load_benchmark("Urban100", root=tmp_path, download=True)
-    with pytest.raises(ValueError, match="no pinned download source"):
-        data.download_benchmark("Manga109", root=tmp_path)
+    with pytest.raises(FileNotFoundError, match="none of its 100 files"):
+        data.load_benchmark("Urban100", root=tmp_path, verify=True)
+
+
+def _copy_shared(tmp_path, name, n=None):
+    root = _shared_benchmarks()
+    if root is None or not (root / name / "HR").is_dir():
+        pytest.skip(f"shared {name} absent")
+    dst = tmp_path / name / "HR"
+    dst.mkdir(parents=True)
+    for p in sorted((root / name / "HR").glob("*.png"))[:n]:
+        shutil.copy(p, dst / p.name)
+    return dst
+
+
+def test_incomplete_or_swapped_set_is_refused(tmp_path):
+    """Before: any PNG counted; after a failed download, 2 of Set5's 5 images were scored as Set5."""
+    hr = _copy_shared(tmp_path, "Set5", n=2)
+    rep = data.verify_set("Set5", tmp_path)
+    assert not rep["ok"] and rep["missing"] == ["butterfly.png", "head.png", "woman.png"] and rep["expected"] == 5
+    with pytest.raises(data.BenchmarkError, match=r"3 of 5 files missing \(butterfly.png, head.png, woman.png\)"):
+        data.load_benchmark("Set5", tmp_path)
+    for p in sorted(_shared_benchmarks().glob("Set5/HR/*.png"))[2:]:
+        shutil.copy(p, hr / p.name)
+    assert len(data.load_benchmark("Set5", tmp_path)) == 5
+    shutil.copy(hr / "bird.png", hr / "baby.png")  # a cached file swapped for another image
+    rep = data.verify_set("Set5", tmp_path)
+    assert rep["mismatched"] == ["baby.png"] and not rep["ok"]
+    with pytest.raises(data.BenchmarkError, match=r"1 differ from the pinned copy \(baby.png\)"):
+        data.load_benchmark("Set5", tmp_path)
+    assert len(data.load_benchmark("Set5", tmp_path, verify=False)) == 5  # the user may insist
+
+
+def test_lossless_reencode_accepted_extra_files_ignored(tmp_path):
+    hr = _copy_shared(tmp_path, "Set5")
+    Image.open(hr / "head.png").save(hr / "head.png", compress_level=1)  # other bytes, same pixels
+    assert data.verify_set("Set5", tmp_path)["ok"]
+    one = np.array(Image.open(hr / "head.png"))
+    one[0, 0, 0] ^= 1  # one bit of one pixel
+    Image.fromarray(one).save(hr / "head.png")
+    assert data.verify_set("Set5", tmp_path)["mismatched"] == ["head.png"]
+    shutil.copy(_shared_benchmarks() / "Set5" / "HR" / "head.png", hr / "head.png")
+    Image.fromarray(one).save(hr / "mine.png")
+    with pytest.warns(UserWarning, match=r"1 image files that are not part of Set5 \(mine.png\)"):
+        assert list(data.load_benchmark("Set5", tmp_path)) == ["baby", "bird", "butterfly", "head", "woman"]
 
 
 @pytest.mark.skipif(_shared_benchmarks() is None, reason="shared benchmark folder (../shared/data/benchmarks or $SRTUTOR_DATA) absent")
@@ -122,20 +170,34 @@ def test_real_set14_and_set5():
     assert list(data.load_benchmark("Set5", root=root)) == ["baby", "bird", "butterfly", "head", "woman"]
 
 
-# ---------------------------------------------------------------- download (local server only)
 def test_shipped_manifest():
     rows = data.manifest()
-    counts = {s: sum(r["set"] == s for r in rows) for s in ("Set5", "Set14", "B100")}
-    assert counts == {"Set5": 5, "Set14": 14, "B100": 100} and len(rows) == 119
+    counts = {s: sum(r["set"] == s for r in rows) for s in data.DOWNLOADABLE}
+    assert counts == {"Set5": 5, "Set14": 14, "B100": 100, "Urban100": 100, "Manga109": 109, "T91": 91}
     for r in rows:
-        assert len(r["sha256"]) == 64 and int(r["sha256"], 16) >= 0
+        for key in ("sha256", "source_sha256", "pixels_sha256"):
+            assert len(r[key]) == 64 and int(r[key], 16) >= 0
         assert len(r["source_commit"]) == 40 and "/" in r["source_repo"]
+        assert (r["source_sha256"] == r["sha256"]) == (r["set"] != "T91")  # only T91 is converted (BMP -> PNG)
     assert data.manifest("bsd100") == [r for r in rows if r["set"] == "B100"]
+    # the survey's Table 1 statistics of Urban100 and Manga109 follow from the pinned images' sizes
+    for name in ("Urban100", "Manga109"):
+        rs = data.manifest(name)
+        table = next(d for d in data.SURVEY_DATASETS if d["name"] == name)
+        mean_w = sum(int(r["width"]) for r in rs) / len(rs)
+        mean_h = sum(int(r["height"]) for r in rs) / len(rs)
+        mean_px = sum(int(r["width"]) * int(r["height"]) for r in rs) / len(rs)
+        assert (round(mean_w), round(mean_h)) == table["avg_resolution"] and abs(mean_px - table["avg_pixels"]) < 1
     root = _shared_benchmarks()
     if root is not None:  # the pinned hashes are those of the shared copies
-        for r in data.manifest("Set5"):
-            p = root / "Set5" / "HR" / Path(r["file"]).name
+        for r in data.manifest("Set5") + data.manifest("Set14"):
+            p = root / r["set"] / "HR" / Path(r["file"]).name
             assert hashlib.sha256(p.read_bytes()).hexdigest() == r["sha256"]
+            assert data._pixels_sha256(p) == r["pixels_sha256"]
+    t91 = SHARED / "train" / "T91"
+    if t91.is_dir():
+        for r in data.manifest("T91")[:5]:
+            assert hashlib.sha256((t91 / Path(r["file"]).name).read_bytes()).hexdigest() == r["sha256"]
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
@@ -155,22 +217,31 @@ def server(tmp_path):
     httpd.server_close()
 
 
-def _fake_manifest(tmp_path, www, monkeypatch, corrupt=None):
-    """Serve two small PNGs laid out like raw.githubusercontent.com and pin their hashes."""
+_HEADER = "set\tfile\twidth\theight\tmode\tsha256\tsource_repo\tsource_commit\tsource_path\tsource_sha256\tpixels_sha256\n"
+
+
+def _fake_manifest(tmp_path, www, monkeypatch, corrupt=None, bmp=False):
+    """Serve two small images laid out like raw.githubusercontent.com and pin their hashes
+    (``bmp``: a T91-like set whose source files are BMPs converted to PNG)."""
     repo, commit = "someone/sets", "0" * 40
     rows = []
     for i, stem in enumerate(["baby", "bird"]):
         arr = np.full((8, 6, 3), 40 * i + 10, np.uint8)
-        src = www / repo / commit / "CSet5" / f"{stem}.png"
+        arr[0, 0] = (1, 2, 3)
+        src = www / repo / commit / "CSet5" / f"{stem}.{'bmp' if bmp else 'png'}"
         src.parent.mkdir(parents=True, exist_ok=True)
         Image.fromarray(arr).save(src)
-        sha = hashlib.sha256(src.read_bytes()).hexdigest()
+        src_sha = hashlib.sha256(src.read_bytes()).hexdigest()
+        png = tmp_path / f"{stem}.png"
+        Image.fromarray(arr).save(png, optimize=True)
+        sha = hashlib.sha256(png.read_bytes()).hexdigest() if bmp else src_sha
+        pix = data._pixels_sha256(png)
         if stem == corrupt:
-            sha = "f" * 64
-        rows.append(f"Set5\tbenchmarks/Set5/HR/{stem}.png\t6\t8\tRGB\t{sha}\t{repo}\t{commit}\tCSet5/{stem}.png")
+            src_sha = sha = "f" * 64
+        name = "T91" if bmp else "Set5"
+        rows.append(f"{name}\tx/{name}/HR/{stem}.png\t6\t8\tRGB\t{sha}\t{repo}\t{commit}\tCSet5/{src.name}\t{src_sha}\t{pix}")
     tsv = tmp_path / "manifest.tsv"
-    tsv.write_text("set\tfile\twidth\theight\tmode\tsha256\tsource_repo\tsource_commit\tsource_path\n"
-                   + "\n".join(rows) + "\n")
+    tsv.write_text(_HEADER + "\n".join(rows) + "\n")
     monkeypatch.setattr(data, "_MANIFEST_PATH", tsv)
 
 
@@ -182,12 +253,27 @@ def test_download_and_verify(tmp_path, server, monkeypatch):
         data.load_benchmark("Set5", root=cache)
     imgs = data.load_benchmark("Set5", root=cache, download=True, base_url=url)
     assert list(imgs) == ["baby", "bird"] and imgs["bird"].shape == (3, 8, 6)
-    assert abs(float(imgs["bird"][0, 0, 0]) - 50 / 255) < 1e-7
+    assert abs(float(imgs["bird"][0, 1, 1]) - 50 / 255) < 1e-7
     assert sorted(p.name for p in (cache / "Set5" / "HR").iterdir()) == ["baby.png", "bird.png"]
     # base URL from the environment; files already verified are not fetched again
     shutil.rmtree(www / "someone")
     monkeypatch.setenv("SRTUTOR_DATA_URL", url)
-    assert data.download_benchmark("Set5", root=cache) == cache / "Set5" / "HR"
+    assert data.download_set("Set5", root=cache) == cache / "Set5" / "HR"
+    # a damaged file is fetched again when asked to download
+    (cache / "Set5" / "HR" / "bird.png").write_bytes(b"garbage")
+    _fake_manifest(tmp_path, www, monkeypatch)
+    assert len(data.load_benchmark("Set5", root=cache, download=True, base_url=url)) == 2
+    assert data.verify_set("Set5", cache)["ok"]
+
+
+def test_download_converts_bmp_losslessly(tmp_path, server, monkeypatch):
+    www, url = server
+    _fake_manifest(tmp_path, www, monkeypatch, bmp=True)
+    dest = data.download_set("T91", root=tmp_path / "d", base_url=url, progress=True)
+    assert sorted(p.name for p in dest.iterdir()) == ["baby.png", "bird.png"]  # no BMP, no temporary left
+    assert data.verify_set("T91", tmp_path / "d")["ok"]
+    got = data.load_training_images(dest)
+    assert (got["baby"][:, 0, 0] * 255).round().tolist() == [1, 2, 3]
 
 
 def test_download_checksum_mismatch(tmp_path, server, monkeypatch):
@@ -203,8 +289,9 @@ def test_download_checksum_mismatch(tmp_path, server, monkeypatch):
 def test_download_http_error(tmp_path, server, monkeypatch):
     www, url = server
     _fake_manifest(tmp_path, www, monkeypatch)
-    with pytest.raises(OSError, match="could not download .*404|could not download .*Not Found"):
-        data.download_benchmark("Set5", root=tmp_path / "c", base_url=url + "/missing")
+    with pytest.raises(data.DownloadError, match="HTTP 404 for .*baby.png.*SRTUTOR_DATA_URL"):
+        data.download_set("Set5", root=tmp_path / "c", base_url=url + "/missing")
+    assert isinstance(data.DownloadError("x"), OSError)
 
 
 @pytest.mark.skipif(_shared_benchmarks() is None, reason="shared benchmark folder absent")
@@ -218,6 +305,15 @@ def test_download_real_table_from_local_mirror(tmp_path, server):
         shutil.copy(root / "Set5" / "HR" / Path(r["file"]).name, dst)
     imgs = data.load_benchmark("Set5", root=tmp_path / "cache", download=True, base_url=url)
     assert len(imgs) == 5 and imgs["baby"].shape == (3, 512, 512)
+
+
+def test_data_status(tmp_path):
+    rows = {r["set"]: r for r in data.data_status(tmp_path)}
+    assert list(rows) == list(data.DOWNLOADABLE)
+    assert rows["Set5"]["status"] == "missing" and rows["Manga109"]["terms"] and rows["T91"]["images"] == 91
+    if _shared_benchmarks() is not None:
+        _copy_shared(tmp_path, "Set5", n=3)
+        assert data.data_status(tmp_path)[0]["status"] == "incomplete (3/5 verified)"
 
 
 # ---------------------------------------------------------------- training images

@@ -207,3 +207,15 @@ def test_random_degradation_reproducible_and_varied():
     with pytest.raises(ValueError, match="blur_sigma"):
         D.RandomDegradation(2, blur_sigma=(3.0, 1.0))
     assert rd.per_call_random and not D.BI(2).per_call_random
+
+
+@pytest.mark.parametrize("size,sigma", [(2, 0.01), (4, 0.05), (6, 1e-4), (2, 1e-30)])
+def test_even_kernel_with_small_sigma_is_finite(size, sigma):
+    """Before: exp(-1250) underflowed everywhere and the kernel was 0/0 = all NaN."""
+    k = D.gaussian_kernel(size, sigma)
+    assert torch.isfinite(k).all() and abs(float(k.sum()) - 1) < 1e-12
+    c = size // 2
+    assert torch.allclose(k[c - 1:c + 1, c - 1:c + 1], torch.full((2, 2), 0.25, dtype=torch.float64))  # the limit
+    assert torch.allclose(D.gaussian_kernel(2, 0.3), D.gaussian_kernel(2, 0.3, 0.3, 1.0))
+    with pytest.raises(ValueError, match="sigma=1e-200"):
+        D.gaussian_kernel(3, 1e-200)

@@ -20,7 +20,7 @@ def _smooth(h=40, w=36, seed=0):
 
 def test_rgb_protocol_by_hand():
     hr = _smooth(41, 38)  # not a multiple of 2: modcrop to 40 x 38
-    r = evaluate_images({"x": hr}, 2, protocol="rgb")
+    r = evaluate_images({"x": hr}, 2, protocol="rgb", precision="float64")
     u8 = to_numpy(hr[:, :40, :38])
     sr = to_tensor(imresize(imresize(u8, scale=0.5), scale=2.0), dtype=torch.float64)
     ref = to_tensor(u8, dtype=torch.float64)
@@ -33,7 +33,7 @@ def test_rgb_protocol_by_hand():
 
 def test_srcnn_protocol_by_hand():
     hr = _smooth()
-    r = evaluate_images({"x": hr}, 4, protocol="srcnn")
+    r = evaluate_images({"x": hr}, 4, protocol="srcnn", precision="float64")
     y = quantize(rgb_to_y(hr))
     sr = quantize(imresize(imresize(y, scale=0.25), scale=4.0))
     d = (sr - y)[0, 4:-4, 4:-4]
@@ -48,10 +48,104 @@ def test_callable_equals_named_nearest():
 
     for protocol in ("rgb", "srcnn"):
         named = evaluate_images(imgs, 3, "nearest", protocol=protocol)
-        custom = evaluate_images(imgs, 3, replicate, protocol=protocol)
+        custom = evaluate_images(imgs, 3, replicate, protocol=protocol, channels=1)  # works on Y under srcnn
         assert custom["method"] == "replicate"
         for u, v in zip(named["images"], custom["images"]):
             assert abs(u["psnr"] - v["psnr"]) < 1e-9 and abs(u["ssim"] - v["ssim"]) < 1e-9
+
+
+def _recorder(in_channels=None):
+    seen = []
+
+    def fn(lr):
+        seen.append(tuple(lr.shape))
+        return lr.repeat_interleave(2, -2).repeat_interleave(2, -1)
+
+    if in_channels is not None:
+        fn.in_channels = in_channels
+    return fn, seen
+
+
+def test_rgb_method_sees_rgb_under_every_protocol():
+    """Issue 12 item 5: an RGB model always gets the RGB LR image; the protocol only decides
+    the scoring (srcnn: the rounded Y of the rounded SR against the rounded Y of HR)."""
+    from srtutor.resize import imresize as resize
+
+    hr = _smooth(40, 36, seed=7)
+    for protocol in ("rgb", "srcnn"):
+        fn, seen = _recorder()
+        r = evaluate_images({"x": hr}, 2, fn, protocol=protocol, precision="float64")
+        assert seen == [(3, 20, 18)]
+        assert r["protocol"] == protocol
+    # srcnn scoring by hand
+    u8 = to_numpy(hr)
+    lr = to_tensor(resize(u8, scale=0.5), dtype=torch.float64)
+    sr = quantize(lr.repeat_interleave(2, -2).repeat_interleave(2, -1))
+    ys, yr = quantize(rgb_to_y(sr))[0, 2:-2, 2:-2], quantize(rgb_to_y(hr))[0, 2:-2, 2:-2]
+    assert abs(r["psnr"] - 10 * math.log10(1 / float(((ys - yr) ** 2).mean()))) < 1e-9
+
+
+def test_y_method_sees_y_under_srcnn_and_default_protocols():
+    hr = _smooth(40, 36, seed=8)
+    fn, seen = _recorder(in_channels=1)
+    r = evaluate_images({"x": hr}, 2, fn)
+    assert r["protocol"] == "srcnn" and seen == [(1, 20, 18)]
+    rgb_fn, _ = _recorder()
+    assert evaluate_images({"x": hr}, 2, rgb_fn)["protocol"] == "rgb"
+    assert evaluate_images({"x": hr}, 2)["protocol"] == "srcnn"  # bicubic
+    from srtutor.evaluate import default_protocol
+
+    assert default_protocol("bicubic") == "srcnn" and default_protocol(rgb_fn) == "rgb"
+    assert default_protocol(fn) == "srcnn" and default_protocol(rgb_fn, channels=1) == "srcnn"
+
+
+def test_network_batches_and_protocols():
+    """An nn.Module is run on batches of equal-size images, in inference mode, and gives the
+    same numbers as the same network wrapped in a per-image callable."""
+    from srtutor.models import create
+
+    torch.manual_seed(0)
+    net = create("espcn", scale=2).eval()
+    imgs = {f"i{k}": _smooth(40 + 4 * (k % 2), 36, seed=k) for k in range(5)}
+    imgs["grey"] = _smooth(32, 32, seed=9)[:1]
+    calls = []
+    net.register_forward_pre_hook(lambda mod, args: calls.append((tuple(args[0].shape), torch.is_inference_mode_enabled())))
+    from srtutor.models import upscale
+
+    for protocol in ("rgb", "srcnn"):
+        calls.clear()
+        batched = evaluate_images(imgs, 2, net, protocol=protocol, batch_size=4)
+        assert max(c[0][0] for c in calls) == 3 and all(c[1] for c in calls)  # 3 images of one size in a batch
+        one = evaluate_images(imgs, 2, lambda lr: upscale(net, lr, 2), protocol=protocol, channels=net.in_channels)
+        assert [r["name"] for r in batched["images"]] == list(imgs)
+        for u, v in zip(batched["images"], one["images"]):
+            assert abs(u["psnr"] - v["psnr"]) < 1e-4 and abs(u["ssim"] - v["ssim"]) < 1e-5
+    assert batched["method"] == "espcn" and batched["device"] == "cpu" and batched["images_per_second"] > 0
+
+
+def test_float32_scoring_matches_float64():
+    imgs = {f"i{k}": _smooth(48, 44, seed=k) for k in range(3)}
+    for protocol in ("rgb", "srcnn"):
+        a = evaluate_images(imgs, 2, protocol=protocol)
+        b = evaluate_images(imgs, 2, protocol=protocol, precision="float64", workers=0)
+        for u, v in zip(a["images"], b["images"]):
+            assert abs(u["psnr"] - v["psnr"]) < 1e-5 and abs(u["ssim"] - v["ssim"]) < 1e-6
+
+
+def test_files_are_decoded_by_the_workers(tmp_path):
+    from srtutor.io import write_image
+
+    imgs = {f"i{k}": _smooth(40, 36, seed=k) for k in range(3)}
+    files = {k: write_image(tmp_path / f"{k}.png", v) for k, v in imgs.items()}
+    a = evaluate_images(imgs, 2)
+    b = evaluate_images(files, 2, workers=2)
+    assert [r["psnr"] for r in a["images"]] == [r["psnr"] for r in b["images"]]
+
+
+def test_non_finite_output_is_an_error():
+    hr = _smooth()
+    with pytest.raises(ValueError, match="NaN or inf"):
+        evaluate_images({"x": hr}, 2, lambda lr: torch.full((3, 2 * lr.shape[1], 2 * lr.shape[2]), float("nan")))
 
 
 def test_methods_order_and_constant_image():
@@ -88,4 +182,22 @@ def test_errors():
         evaluate_images({}, 2)
     with pytest.raises(ValueError, match="channels"):
         evaluate_images({"x": torch.rand(2, 16, 16)}, 2)
+    with pytest.raises(ValueError, match="channels must be 1"):
+        evaluate_images({"x": hr}, 2, lambda lr: lr, channels=2)
+    with pytest.raises(ValueError, match="batch_size"):
+        evaluate_images({"x": hr}, 2, batch_size=0)
+    with pytest.raises(TypeError, match="method must be"):
+        evaluate_images({"x": hr}, 2, 3)
     assert np.isfinite(evaluate_images({"x": hr}, 2)["psnr"])
+
+
+def test_progress_bar_over_images(capsys):
+    imgs = {f"i{k}": _smooth(seed=k) for k in range(3)}
+    evaluate_images(imgs, 2, progress=True, dataset="Toy")
+    err = capsys.readouterr().err
+    assert "Toy x2 bicubic" in err and "/3" in err and "img" in err
+    evaluate_images(imgs, 2, progress=None)  # stderr is not a terminal here: no bar
+    evaluate_images(imgs, 2)
+    assert capsys.readouterr().err == ""
+    with pytest.raises(TypeError, match="progress"):
+        evaluate_images(imgs, 2, progress="yes")

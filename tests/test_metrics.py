@@ -67,8 +67,8 @@ def test_psnr_hand_computed():
     y[..., :4] += 1 / 255
     assert metrics.psnr(y, x).item() == pytest.approx(20 * math.log10(255) + 10 * math.log10(2), abs=1e-4)
     assert metrics.mse(x + 0.1, x).item() == pytest.approx(0.01, rel=1e-5)
-    # a peak of 0.5 lowers PSNR by 20 log10(2)
-    assert metrics.psnr(x + 0.1, x, data_range=0.5).item() == pytest.approx(20 - 20 * math.log10(2), abs=1e-5)
+    # a peak of 0.5 lowers PSNR by 20 log10(2) (values above data_range: range check off)
+    assert metrics.psnr(x + 0.1, x, data_range=0.5, check_range=False).item() == pytest.approx(20 - 20 * math.log10(2), abs=1e-5)
 
 
 def test_psnr_identical_is_inf():
@@ -137,7 +137,7 @@ def test_ssim_cpu_blocking_does_not_change_values(monkeypatch, block):
     ms = dict(reduction="none", weights=(0.3, 0.3, 0.4))  # 3 scales: 41 px are enough
     whole = metrics.ssim_map(y, x)
     whole_ms = metrics.ms_ssim(b, a, **ms)
-    monkeypatch.setattr(metrics, "_CPU_BLOCK_PIXELS", block)
+    monkeypatch.setattr(metrics._ssim, "_CPU_BLOCK_PIXELS", block)
     for grad in (False, True):
         got = metrics.ssim_map(y.clone().requires_grad_(grad), x).detach()
         assert torch.allclose(got, whole, rtol=0, atol=1e-14)
@@ -221,9 +221,12 @@ def test_float32_input_same_as_float64(fn):
     x = torch.round(_rand(3, size, size) * 256) / 256
     y = torch.round(_noisy(x, 0.05) * 256) / 256
     a = fn(y, x)
-    b = fn(y.float(), x.float())
-    assert a.dtype == b.dtype == torch.float64
+    b = fn(y.float(), x.float(), precision="float64")  # the reference path: same numbers
+    c = fn(y.float(), x.float())  # float32 inputs compute in float32 by default
+    assert a.dtype == b.dtype == c.dtype == torch.float64
     assert a.item() == pytest.approx(b.item(), abs=1e-12)
+    assert a.item() == pytest.approx(c.item(), abs=1e-6)
+    assert fn(y, x, precision="float32").item() == pytest.approx(c.item(), abs=1e-12)
 
 
 # ------------------------------------------------------------------ gradients

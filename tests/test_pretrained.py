@@ -62,7 +62,7 @@ def test_beats_bicubic_on_embedded_crop(key):
     net = pretrained(name, scale)
     hr = data.embedded_image("astronaut")[:, 40:160, 180:300]
     proto = default_protocol(net)
-    ours = evaluate_images({"crop": hr}, scale, lambda lr: upscale(net, lr, scale), protocol=proto)["psnr"]
+    ours = evaluate_images({"crop": hr}, scale, net, protocol=proto)["psnr"]
     bic = evaluate_images({"crop": hr}, scale, "bicubic", protocol=proto)["psnr"]
     assert ours > bic + 0.3, (key, ours, bic)
 
@@ -180,7 +180,7 @@ def test_card_figures_reproduce_when_data_present():
     if "Set5" not in card.get("results", {}):
         pytest.skip("card without Set5 figure")
     images = data.load_benchmark("Set5", _root(), dtype=torch.float64)
-    r = evaluate_images(images, scale, lambda lr: upscale(net, lr, scale), protocol=default_protocol(net))
+    r = evaluate_images(images, scale, net, protocol=default_protocol(net))
     assert abs(r["psnr"] - card["results"]["Set5"]["psnr"]) < 1e-3
 
 

@@ -416,3 +416,37 @@ def test_tables_made_in_inference_mode_still_work_with_autograd():
     x = torch.rand(1, 3, 61, 59, requires_grad=True)
     imresize(x, scale=0.25).sum().backward()
     assert x.grad is not None and torch.isfinite(x.grad).all()
+
+
+def test_tiny_scales_fold_the_kernel_or_refuse_quickly():
+    """Before: scale 1e-9 built a 4e9-tap table (30 GiB). The table is capped at the input length."""
+    import time
+
+    from srtutor import resize
+
+    x = torch.rand(2, 16, 40, dtype=torch.float64)
+    y = imresize(x, scale=1e-6)  # a 4-million-tap kernel, folded onto the 16 / 40 input pixels
+    assert y.shape == (2, 1, 1)
+    assert torch.allclose(y[:, 0, 0], x.mean(dim=(1, 2)), atol=1e-5)  # a kernel that wide is flat: the mean
+    w, idx = resize.contributions(40, 1, 1e-6)
+    assert w.shape[1] <= 40 and int(idx.max()) < 40
+    t0 = time.perf_counter()
+    with pytest.raises(ValueError, match=r"scale=1e-09 needs a 4,000,000,002-tap kernel.*size="):
+        imresize(x, scale=1e-9)
+    assert time.perf_counter() - t0 < 1.0
+    with pytest.raises(ValueError, match=r"scale: the output would be .* pixels"):
+        imresize(x, scale=1e9)
+
+
+def test_nan_or_inf_pixel_refused_not_spread():
+    """Before: one NaN pixel became a NaN channel without a word."""
+    x = torch.rand(3, 20, 20)
+    x[1, 5, 7] = float("nan")
+    with pytest.raises(ValueError, match=r"x contains NaN or inf values \(first at index \(1, 5, 7\)\)"):
+        imresize(x, scale=0.5)
+    x[1, 5, 7] = float("inf")
+    with pytest.raises(ValueError, match="NaN or inf"):
+        imresize(x, scale=2)
+    chw = np.zeros((3, 20, 30), np.uint8)  # a channel-first uint8 array is not read as 3 rows of 30 channels
+    with pytest.raises(ValueError, match="looks channel-first"):
+        imresize(chw, scale=0.5)

@@ -115,3 +115,35 @@ def test_evaluate_cli_unknown_method(capsys):
     assert main(["evaluate", "--method", "nosuch", "--dataset", "Set5", "--scale", "3"]) == 2
     err = capsys.readouterr().err
     assert "unknown method 'nosuch'" in err and "bicubic" in err
+
+
+def test_model_scale_checked_no_mosaic():
+    """A model built for x2 asked for x3 is refused (before: tiles of the wrong size stitched into a mosaic)."""
+    from srtutor.models import create
+    from srtutor.models.inference import model_scales, upscale
+
+    net = create("espcn", scale=2).eval()
+    lr = torch.rand(1, 1, 40, 30)
+    with pytest.raises(ValueError, match=r"scale=3 does not match the model.*built for scale 2"):
+        upscale(net, lr, 3)
+    with pytest.raises(ValueError, match="scale=3 does not match"):
+        tiled_upscale(net, lr, 3, tile=16, overlap=4)
+    assert upscale(net, lr, 2).shape == (1, 1, 80, 60)
+    with pytest.raises(ValueError, match="hr_size"):  # a post-upsampling net cannot produce another size
+        upscale(net, lr, 2, hr_size=(81, 60))
+    multi = create("carn", scale=2, multi_scale=True)
+    assert model_scales(multi) == (2, 3, 4) and model_scales(create("srcnn", scale=3)) is None
+    assert tiled_upscale(multi, torch.rand(3, 20, 20), 3, tile=8, overlap=2).shape == (3, 60, 60)
+    with pytest.raises(ValueError, match=r"scales \[2, 3, 4\]"):
+        upscale(multi, torch.rand(3, 20, 20), 5)
+
+
+def test_non_finite_model_output_refused():
+    from srtutor.models import create
+    from srtutor.models.inference import upscale
+
+    net = create("espcn", scale=2).eval()
+    with torch.no_grad():
+        next(net.parameters()).fill_(float("nan"))  # a diverged checkpoint
+    with pytest.raises(ValueError, match="NaN or inf.*weights"):
+        upscale(net, torch.rand(1, 1, 8, 8), 2)

@@ -40,6 +40,39 @@ def in_channels(model: nn.Module) -> int:
     return int(getattr(_net(model), "in_channels", 3))
 
 
+def model_scales(model: nn.Module) -> tuple[int, ...] | None:
+    """The integer factors this model instance can produce; ``None`` when any factor works.
+
+    ``None`` for Meta-SR (arbitrary scales) and pre-upsampling models (SRCNN, VDSR: the network
+    only refines a bicubic upscale, whose size follows the requested factor). Multi-scale
+    networks (``model.multi_scale``) give the factors of their upsamplers; other models their
+    ``model.scale``.
+    """
+    net = _net(model)
+    if framework(model) in ("meta", "pre"):
+        return None
+    if getattr(net, "multi_scale", False):
+        ups = getattr(net, "upsample", None)
+        if isinstance(ups, nn.ModuleDict):
+            return tuple(sorted(int(k) for k in ups.keys()))
+        scales = getattr(net, "scales", None)
+        return tuple(int(v) for v in scales) if scales else None
+    s = getattr(net, "scale", None)
+    if s is None or isinstance(s, bool) or not isinstance(s, (int, float)) or float(s) != int(s):
+        return None
+    return (int(s),)
+
+
+def check_model_scale(model: nn.Module, scale: float) -> None:
+    """Refuse a ``scale`` the model cannot produce (see :func:`model_scales`): ``ValueError``."""
+    allowed = model_scales(model)
+    if allowed is not None and scale not in allowed:
+        name = type(_net(model)).__name__
+        built = f"scale {allowed[0]}" if len(allowed) == 1 else f"scales {list(allowed)}"
+        raise ValueError(f"scale={scale:g} does not match the model: this {name} was built for {built}; "
+                         f"pass scale={allowed[0]} or build the model with scale={scale:g}")
+
+
 def bicubic_upsample(x: Tensor, size: tuple[int, int]) -> Tensor:
     """MATLAB-style bicubic resize of a batch to ``size`` (:func:`srtutor.resize.imresize`)."""
     from srtutor.resize import imresize
@@ -90,6 +123,11 @@ def upscale(model: nn.Module, lr: Tensor, scale: float | None = None, *,
         hr_size: exact output ``(H', W')`` (default ``floor(scale H) x floor(scale W)``).
         clamp: clamp the result to [0, 1].
 
+    Raises:
+        ValueError: ``scale`` is not one the model produces (:func:`model_scales`), the
+            network's output does not have the size ``hr_size``, or it holds NaN/inf (weights
+            that are not finite, e.g. a diverged training run).
+
     Returns:
         SR image(s) with ``lr``'s channel count (a 1-channel model applied to an RGB image
         predicts Y; Cb and Cr are upscaled bicubically and the result converted back to RGB),
@@ -101,6 +139,7 @@ def upscale(model: nn.Module, lr: Tensor, scale: float | None = None, *,
         if scale is None:
             raise ValueError("scale must be given for a model without a .scale attribute")
     scale = check_scale(scale)
+    check_model_scale(model, scale)
     xb, was3 = as_batch(lr)
     p = next(model.parameters())
     xb = xb.to(device=p.device, dtype=p.dtype)
@@ -112,6 +151,12 @@ def upscale(model: nn.Module, lr: Tensor, scale: float | None = None, *,
         out = forward_sr(model, prepare_input(model, xb, scale, hr_size), scale, hr_size)
     finally:
         model.train(was_training)
+    if tuple(out.shape[-2:]) != tuple(hr_size):
+        raise ValueError(f"the model returned {tuple(out.shape[-2:])} for an LR input {tuple(xb.shape[-2:])} at "
+                         f"scale={scale:g}; expected hr_size={tuple(hr_size)} (is the model built for this scale?)")
+    if not bool(torch.isfinite(out).all()):
+        raise ValueError("the model produced NaN or inf values: its weights are not finite (a diverged training "
+                         "run?) or the input overflows its dtype; check the checkpoint")
     if in_channels(model) == 1 and xb.shape[1] == 3:
         from srtutor.color import rgb_to_ycbcr, ycbcr_to_rgb
 

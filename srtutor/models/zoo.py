@@ -124,4 +124,5 @@ def model_callable(name: str, scale: int, *, device: Any = "auto"):
         return upscale(net, lr, scale)
 
     fn.__name__ = _key(name, scale)
+    fn.in_channels = in_channels(net)  # srtutor.evaluate feeds a Y model the Y LR image
     return fn, default_protocol(net)

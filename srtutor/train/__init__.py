@@ -183,7 +183,8 @@ def evaluate(model: Optional[nn.Module], images: Union[Mapping[str, Tensor], Seq
         if protocol == "auto":
             protocol = "srcnn" if model is None or in_channels(model) == 1 else "rgb"
         method = "bicubic" if model is None else (lambda lr: upscale(model, lr.to(dev), s).cpu())
-        res = evaluate_images(items, s, method, protocol=protocol)
+        res = evaluate_images(items, s, method, protocol=protocol,
+                              channels=None if model is None else in_channels(model))
         names = [r["name"] for r in res["images"]]
         ps = [r["psnr"] for r in res["images"]]
         ss = [r["ssim"] for r in res["images"]] if ssim else [None] * len(ps)

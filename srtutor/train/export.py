@@ -19,9 +19,8 @@ import torch.nn as nn
 from srtutor.checkpoint import atomic_save, load_checkpoint
 from srtutor.data import benchmark_available, load_benchmark
 from srtutor.evaluate import evaluate_images
-from srtutor.io import sha256_file
+from srtutor.io import atomic_write, sha256_file
 from srtutor.models import count_parameters, create
-from srtutor.models.inference import upscale
 from srtutor.models.zoo import WEIGHTS_DIR, _CARDS, _key, default_protocol, model_cards, pretrained
 
 __all__ = ["measure", "export_weights"]
@@ -35,7 +34,7 @@ def measure(model: nn.Module, scale: int, datasets=("Set5", "Set14"), root=None)
         if not benchmark_available(ds, root):
             continue
         images = load_benchmark(ds, root, dtype=torch.float64)
-        res = evaluate_images(images, scale, lambda lr: upscale(model, lr, scale), protocol=protocol, dataset=ds)
+        res = evaluate_images(images, scale, model, protocol=protocol, dataset=ds)
         bic = evaluate_images(images, scale, "bicubic", protocol=protocol, dataset=ds)
         out[ds] = {"psnr": round(res["psnr"], 4), "ssim": round(res["ssim"], 4), "protocol": protocol,
                    "bicubic_psnr": round(bic["psnr"], 4), "bicubic_ssim": round(bic["ssim"], 4)}
@@ -83,8 +82,6 @@ def export_weights(checkpoint: Union[str, os.PathLike], recipe, *, data_root=Non
 
 
 def _write_cards(wdir: Path, cards: dict) -> None:
-    tmp = wdir / (_CARDS + ".tmp")
-    with open(tmp, "w") as f:
+    with atomic_write(wdir / _CARDS, "w") as f:
         json.dump(dict(sorted(cards.items())), f, indent=1)
         f.write("\n")
-    os.replace(tmp, wdir / _CARDS)
