@@ -328,9 +328,16 @@ def test_load_training_images(tmp_path, monkeypatch):
     assert list(data.load_training_images()) == ["t1", "t2"]
     with pytest.raises(FileNotFoundError, match="root"):
         data.load_training_images(tmp_path / "missing")
-    # nothing anywhere: embedded fallback with a warning, or an error
+    # no shared folder beside the checkout: T91 where `srtutor data download T91` puts it
     monkeypatch.delenv("SRTUTOR_TRAIN_DATA")
     monkeypatch.setattr(data, "__file__", str(tmp_path / "a" / "b" / "data.py"))
+    fetched = tmp_path / "cache" / "T91" / "HR"
+    fetched.mkdir(parents=True)
+    Image.fromarray(np.zeros((5, 5, 3), np.uint8)).save(fetched / "t7.png")
+    monkeypatch.setenv("SRTUTOR_DATA", str(tmp_path / "cache"))
+    assert list(data.load_training_images()) == ["t7"]
+    # nothing anywhere: embedded fallback with a warning, or an error
+    monkeypatch.setenv("SRTUTOR_DATA", str(tmp_path / "nothing"))
     monkeypatch.setattr(data, "embedded_images", lambda names, dtype: {n: None for n in names})
     with pytest.warns(UserWarning, match="embedded"):
         assert list(data.load_training_images()) == list(data.EMBEDDED_RGB)
