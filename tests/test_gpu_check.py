@@ -5,6 +5,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ if not (ROOT / "scripts" / "gpu_check.sh").exists():  # e.g. against an installe
 @pytest.mark.slow
 @pytest.mark.skipif(shutil.which("timeout") is None, reason="needs coreutils timeout")
 def test_gpu_check_tiny_budget_on_cpu(tmp_path):
-    env = {**os.environ, "OUT": str(tmp_path), "OMP_NUM_THREADS": "1"}
+    env = {**os.environ, "OUT": str(tmp_path), "OMP_NUM_THREADS": "1", "PYTHON": sys.executable}
     r = subprocess.run(["bash", str(ROOT / "scripts" / "gpu_check.sh"), "--tiny", "--device", "cpu",
                         "--chapter", "ch01"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
     report = json.loads((tmp_path / "gpu_check" / "report.json").read_text())
