@@ -40,10 +40,7 @@ if not BOOK.is_dir():  # e.g. tests run against an installed wheel (scripts/chec
 NOT_YET_CONVERTED = {
     "appendix_benchmarks",
     "ch04_quality",
-    "ch05_frameworks",
-    "ch06_upsampling",
     "ch07_network_design",
-    "ch08_learning_strategies",
 }
 
 GENERATED_PAGES = {"timings"}  # written by scripts/build_book.py from the outputs
