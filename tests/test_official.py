@@ -8,6 +8,7 @@ also reproduce the paper's CARN-M rows.
 """
 
 import importlib.util
+import json
 import os
 from pathlib import Path
 
@@ -16,7 +17,6 @@ import torch
 from hypothesis import given, settings, strategies as st
 
 from srtutor import data
-from srtutor.evaluate import evaluate_images
 from srtutor.models import count_parameters, create
 from srtutor.models import official
 from srtutor.models.official import (
@@ -204,7 +204,7 @@ def test_rename_partitions_keys(keys):
 
 
 def test_known_checkpoints_are_documented():
-    for name, info in KNOWN_CHECKPOINTS.items():
+    for name, info in official.known_checkpoints().items():
         assert info["url"].startswith("https://") and info["licence"] and info["source"], name
         assert adapters(info["model"]), name  # every listed file has an adapter
         assert info["sha256"] is None or len(info["sha256"]) == 64
@@ -224,14 +224,37 @@ def test_authors_carn_m_file_loads_every_scale():
         assert torch.equal(_run(multi, x, s), one(x))
 
 
+def _cli_psnr(capsys, dataset, scale):
+    from srtutor.cli import main
+
+    argv = ["evaluate", "--model", "carn-m", "--checkpoint", str(CARN_M), "--dataset", dataset, "--scale", str(scale),
+            "--data-dir", str(_root()), "--format", "json", "--no-progress"]
+    assert main(argv) == 0
+    return json.loads(capsys.readouterr().out)["psnr"]
+
+
 @needs_carn_m
-def test_authors_carn_m_reproduces_paper_set5():
-    """The CARN paper's CARN-M row on Set5 (37.53 / 33.99 / 31.92 dB) within 0.2 dB ('rgb' protocol)."""
+def test_authors_carn_m_reproduces_paper_set5(capsys):
+    """``python -m srtutor evaluate --model carn-m --checkpoint carn_m.pth --dataset Set5 --scale S``
+    gives the CARN paper's CARN-M row (37.53 / 33.99 / 31.92 dB) within 0.2 dB ('rgb' protocol)."""
     if not data.benchmark_available("Set5", _root()):
         pytest.skip(f"Set5 not found under {_root()}")
-    images = data.load_benchmark("Set5", _root())
     paper = KNOWN_CHECKPOINTS["carn-m"]["psnr"]["Set5"]
-    net = load_official("carn-m", CARN_M)
     for s in (2, 3, 4):
-        r = evaluate_images(images, s, net)
-        assert abs(r["psnr"] - paper[s]) < 0.2, (s, r["psnr"], paper[s])
+        got = _cli_psnr(capsys, "Set5", s)
+        assert abs(got - paper[s]) < 0.2, (s, got, paper[s])
+
+
+@needs_carn_m
+@pytest.mark.slow
+@pytest.mark.parametrize("dataset", ["Set14", "B100"])
+def test_authors_carn_m_reproduces_paper_set14_b100(capsys, dataset):
+    """The Set14 and B100 rows (several CPU minutes: run with SRTUTOR_OFFICIAL_FULL=1)."""
+    if os.environ.get("SRTUTOR_OFFICIAL_FULL") != "1":
+        pytest.skip("Set14/B100 with the authors' CARN-M take minutes on a CPU; set SRTUTOR_OFFICIAL_FULL=1")
+    if not data.benchmark_available(dataset, _root()):
+        pytest.skip(f"{dataset} not found under {_root()}")
+    paper = KNOWN_CHECKPOINTS["carn-m"]["psnr"][dataset]
+    for s in (2, 3, 4):
+        got = _cli_psnr(capsys, dataset, s)
+        assert abs(got - paper[s]) < 0.2, (dataset, s, got, paper[s])

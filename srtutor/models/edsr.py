@@ -8,7 +8,8 @@ EDSR-baseline (``B = 16``, 64 channels) counted with biases (the papers' "1.37M"
 ×2: **1,369,859**; ×3: 1,554,499; ×4: 1,517,571 (the mean shift is a fixed buffer).
 The full EDSR (``B = 32``, 256 channels, residual scaling 0.1) has 40,729,603 parameters at ×2
 (the paper's table quotes 43M). MDSR (one network for ×2/×3/×4: scale-specific pre-processing
-and upsamplers around a shared body) has 7,969,027 parameters with 80 blocks (the paper's "8.0M").
+and upsamplers around a shared body) has 7,953,987 parameters with 80 blocks (the paper's
+"8.0M"; EDSR-PyTorch's MDSR holds 24 more values, its frozen mean-shift convolutions).
 
 Reference implementation: EDSR-PyTorch (github.com/sanghyun-son/EDSR-PyTorch, ``src/model/edsr.py``,
 ``mdsr.py``, ``common.py``), checked by loading state dicts in its layout
@@ -128,7 +129,7 @@ class MDSR(nn.Module):
 
 @register("mdsr", model=MDSR)
 def mdsr(scale: int = 2, **kw) -> MDSR:
-    """MDSR: 80 blocks, 64 channels, ×2/×3/×4 in one network (7,969,027 parameters)."""
+    """MDSR: 80 blocks, 64 channels, ×2/×3/×4 in one network (7,953,987 parameters)."""
     return MDSR(scale=scale, **kw)
 
 

@@ -48,8 +48,9 @@ of CARN/CARN-M (the authors') and EDSR/EDSR-baseline/MDSR (EDSR-PyTorch).
 Known checkpoints
 -----------------
 :data:`KNOWN_CHECKPOINTS` lists released files (URL, sha256 where known, licence, the paper's
-figures); ``scripts/fetch_official.py`` downloads them with the pinned sha256
-(:func:`srtutor._download.fetch`).
+figures); ``official_*`` modules add theirs with ``KNOWN_CHECKPOINTS.update(...)`` at import, and
+:func:`known_checkpoints` returns the complete table. ``scripts/fetch_official.py`` downloads
+them with the pinned sha256 (:func:`srtutor._download.fetch`).
 """
 
 from __future__ import annotations
@@ -72,7 +73,7 @@ Tensor = torch.Tensor
 PathLike = Union[str, os.PathLike]
 
 __all__ = ["OfficialCheckpointError", "Converted", "Adapter", "register_adapter", "adapters", "load_official",
-           "read_state_dict", "rename", "take", "KNOWN_CHECKPOINTS", "DIV2K_MEAN"]
+           "known_checkpoints", "read_file", "read_state_dict", "rename", "take", "KNOWN_CHECKPOINTS", "DIV2K_MEAN"]
 
 #: the RGB mean of DIV2K that EDSR, CARN, RCAN, RDN … subtract (their ``MeanShift``).
 DIV2K_MEAN = (0.4488, 0.4371, 0.4040)
@@ -154,6 +155,12 @@ def _load_adapter_modules() -> None:
             importlib.import_module(f"{package}.{mod}")
 
 
+def known_checkpoints() -> dict[str, dict[str, Any]]:
+    """:data:`KNOWN_CHECKPOINTS` after every ``official_*`` module has added its entries."""
+    _load_adapter_modules()
+    return KNOWN_CHECKPOINTS
+
+
 def adapters(name: Optional[str] = None) -> list[Adapter]:
     """The registered adapters (of model ``name``, when given), in registration order."""
     _load_adapter_modules()
@@ -185,28 +192,42 @@ def _unwrap(obj: Any) -> dict[str, Tensor]:
     return out
 
 
-def read_state_dict(checkpoint: Union[PathLike, Mapping[str, Any]]) -> dict[str, Tensor]:
-    """The state dict of ``checkpoint`` (a path, read with ``weights_only=True``, or a loaded dict).
+def read_file(path: PathLike) -> Any:
+    """``torch.load(path, map_location="cpu", weights_only=True)`` with one error type.
 
     Raises:
         OfficialCheckpointError: missing, unreadable or truncated file, pickled objects other than
-            tensors and plain containers, no state dict inside.
+            tensors and plain containers.
     """
-    if isinstance(checkpoint, Mapping):
-        return _unwrap(checkpoint)
-    path = Path(checkpoint)
+    path = Path(path)
     if not path.is_file():
         raise OfficialCheckpointError(f"checkpoint {path} does not exist or is not a file")
     try:
-        obj = torch.load(path, map_location="cpu", weights_only=True)
+        return torch.load(path, map_location="cpu", weights_only=True)
     except (RuntimeError, EOFError, zipfile.BadZipFile, io.UnsupportedOperation, ValueError, OSError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        if "weights_only" in str(exc) or "Unsupported global" in str(exc):
+            raise OfficialCheckpointError(f"cannot read checkpoint {path} with weights_only=True: it holds pickled "
+                                          f"objects other than tensors ({first[:200]}); srtutor never runs "
+                                          "pickled code") from exc
         raise OfficialCheckpointError(f"cannot read checkpoint {path}: {first[:300]} (a truncated download, or not "
                                       "a PyTorch weights file; fetch it again and check its sha256)") from exc
     except Exception as exc:  # weights_only's unpickler refuses arbitrary objects with its own errors
         raise OfficialCheckpointError(f"cannot read checkpoint {path} with weights_only=True: "
                                       f"{type(exc).__name__}: {str(exc)[:300]}") from exc
-    return _unwrap(obj)
+
+
+def read_state_dict(checkpoint: Union[PathLike, Mapping[str, Any]]) -> dict[str, Tensor]:
+    """The state dict of ``checkpoint`` (a path, read by :func:`read_file`, or a loaded object),
+    unwrapped from ``{"params_ema"|"params"|"state_dict"|"model"|"net": …}`` containers, with
+    ``module.`` prefixes removed.
+
+    Raises:
+        OfficialCheckpointError: see :func:`read_file`; no state dict inside.
+    """
+    if isinstance(checkpoint, Mapping):
+        return _unwrap(checkpoint)
+    return _unwrap(read_file(checkpoint))
 
 
 # ----------------------------------------------------------------------------- adapter helpers
