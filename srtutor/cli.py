@@ -199,7 +199,7 @@ def add_evaluate_parser(subparsers: argparse._SubParsersAction) -> argparse.Argu
             "PSNR and SSIM on the BT.601 Y channel with `scale` pixels cropped at each border."
         ),
     )
-    p.add_argument("--method", "--model", dest="method", default=None,
+    p.add_argument("--method", "--model", dest="method", default="bicubic",
                    help=f"one of {', '.join(METHODS)} (default bicubic), or a model with pretrained weights "
                         "(espcn, fsrcnn, srcnn, vdsr, lapsrn, edsr-baseline, carn: srtutor.pretrained.available_pretrained()); "
                         "with --checkpoint, the model the checkpoint belongs to")
@@ -255,12 +255,13 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         raise UsageError(f"--batch-size must be an integer >= 1, got {args.batch_size}")
     if args.workers is not None and args.workers < 0:
         raise UsageError(f"--workers must be an integer >= 0, got {args.workers}")
-    method, label, device = args.method or "bicubic", None, None
+    method, label, device = args.method, None, None
     if args.checkpoint is not None:
         from srtutor import get_device
         from srtutor.checkpoint import load_model_file
 
-        if args.method is not None and args.method.lower() in METHODS:
+        name = None if args.method == "bicubic" else args.method  # the default: the checkpoint names its model
+        if name is not None and name.lower() in METHODS:
             raise UsageError(f"--checkpoint holds a network; --model {args.method} is an interpolation method. "
                              "Name the checkpoint's model (e.g. --model carn-m) or drop --model for an srtutor "
                              "training checkpoint")
@@ -269,7 +270,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         except ValueError as exc:
             raise UsageError(f"--device: {exc}") from None
         try:
-            method, info = load_model_file(args.checkpoint, args.method, args.scale, device=device)
+            method, info = load_model_file(args.checkpoint, name, args.scale, device=device)
         except ValueError as exc:
             raise UsageError(f"--checkpoint {args.checkpoint}: {str(exc).removeprefix('checkpoint: ')}") from None
         label = f"{info['name']}-x{args.scale} ({Path(args.checkpoint).name})"
