@@ -65,7 +65,8 @@ CHAPTERS: tuple[Chapter, ...] = (
     Chapter("ch05_frameworks", "Supervised SR frameworks", "§3.1"),
     Chapter("ch06_upsampling", "Upsampling methods", "§3.2"),
     Chapter("ch07_network_design", "Network design", "§3.3"),
-    Chapter("ch08_learning_strategies", "Learning strategies and other improvements", "§3.4–3.5"),
+    Chapter("ch08_learning_strategies", "Learning strategies", "§3.4, §3.5.4"),
+    Chapter("ch08b_other_improvements", "Other improvements (a section of chapter 8)", "§3.5"),
     Chapter("ch09_domain_specific", "Domain-specific SR", "§5"),
     Chapter("ch10_unsupervised_future", "Unsupervised SR and future directions", "§4, §6"),
     Chapter("appendix_benchmarks", "Benchmarks: published figures, Table 2 and Fig. 8", "§3.6"),
@@ -84,6 +85,7 @@ def _group(name: str, section: str, chapter: Optional[str], names: list[str],
 
 
 _FW, _UP, _ND, _LS = "ch05_frameworks", "ch06_upsampling", "ch07_network_design", "ch08_learning_strategies"
+_OI = "ch08b_other_improvements"
 
 TAXONOMY = Node("Image super-resolution", "", "ch01_introduction", (
     Node("Supervised SR", "3", None, (
@@ -104,11 +106,12 @@ TAXONOMY = Node("Image super-resolution", "", "ch01_introduction", (
             "Pyramid pooling", "Wavelet transformation", "Desubpixel", "xUnit"]),
         _group("Learning strategies", "3.4", _LS, [
             "Loss functions", "Batch normalization", "Curriculum learning", "Multi-supervision"]),
-        Node("Other improvements", "3.5", _LS, (
-            _leaf("Context-wise network fusion", "3.5.1", _LS),
+        Node("Other improvements", "3.5", _OI, (
+            _leaf("Context-wise network fusion", "3.5.1", _OI),
             _leaf("Data augmentation", "3.5.2", "ch03_datasets"),  # the dihedral augmentations of chapter 3
-            _leaf("Multi-task learning", "3.5.3", _LS), _leaf("Network interpolation", "3.5.4", _LS),
-            _leaf("Self-ensemble", "3.5.5", _LS))),
+            _leaf("Multi-task learning", "3.5.3", _OI),
+            _leaf("Network interpolation", "3.5.4", _LS),  # with the GAN fine-tune of chapter 8
+            _leaf("Self-ensemble", "3.5.5", _OI))),
     )),
     _group("Unsupervised SR", "4", "ch10_unsupervised_future", [
         "Zero-shot SR", "Weakly-supervised SR", "Deep image prior"]),
@@ -398,7 +401,7 @@ _INSIDE = {
                        ("3.4.1", "Adversarial loss", "ch08_learning_strategies"),
                        ("3.4.1", "Cycle consistency loss", "ch08_learning_strategies"),
                        ("3.4.1", "Total variation loss", "ch08_learning_strategies"),
-                       ("3.4.1", "Prior-based loss", "ch09_domain_specific")),
+                       ("3.4.1", "Prior-based loss", "ch08_learning_strategies")),
 }
 _AFTER = (
     ("3.6", "State-of-the-art super-resolution models (Table 2, Fig. 8)", "appendix_benchmarks"),
@@ -459,26 +462,31 @@ _RUNS: dict[str, tuple] = {
     "Wavelet transformation": (_R, ("srtutor.blocks.haar_dwt", "srtutor.blocks.haar_iwt"), "Haar analysis/synthesis"),
     "Desubpixel": (_R, ("srtutor.blocks.Desubpixel",), "the inverse of pixel shuffle"),
     "xUnit": (_R, ("srtutor.blocks.XUnit",), "the spatial activation"),
-    "Loss functions": (_R, ("srtutor.losses.CombinedLoss",), "one network trained with each loss"),
-    "Pixel loss": (_R, ("srtutor.losses.L1Loss", "srtutor.losses.L2Loss", "srtutor.losses.CharbonnierLoss"),
-                   "L1, L2, Charbonnier"),
+    "Loss functions": (_R, ("srtutor.losses.CombinedLoss", "srtutor.strategies.perception_distortion"),
+                       "a PSNR model fine-tuned with perceptual and adversarial losses at x4"),
+    "Pixel loss": (_R, ("srtutor.losses.l1_loss", "srtutor.losses.l2_loss", "srtutor.losses.charbonnier_loss"),
+                   "L1, L2, Charbonnier on damaged images"),
     "Content loss": (_R, ("srtutor.losses.ContentLoss",), "perceptual loss on a feature network"),
     "Texture loss": (_R, ("srtutor.losses.TextureLoss", "srtutor.losses.gram_matrix"), "Gram matrices"),
-    "Adversarial loss": (_R, ("srtutor.losses.AdversarialLoss", "srtutor.losses.PatchDiscriminator"), "a GAN fine-tune"),
-    "Cycle consistency loss": (_P, (), "the formula only; srtutor.losses.CycleConsistencyLoss is not trained yet"),
-    "Total variation loss": (_R, ("srtutor.losses.TVLoss", "srtutor.losses.total_variation"), "TV as a denoiser"),
-    "Prior-based loss": (_P, (), "a face-region weighted loss is run in chapter 9; a landmark or parsing prior "
-                                 "term is not run yet"),
+    "Adversarial loss": (_R, ("srtutor.losses.AdversarialLoss", "srtutor.losses.PatchDiscriminator"),
+                         "a GAN fine-tune of the shipped EDSR-baseline x4, discriminator accuracy"),
+    "Cycle consistency loss": (_R, ("srtutor.strategies.cycle_fit",), "an SR network trained on LR images alone"),
+    "Total variation loss": (_R, ("srtutor.losses.total_variation",), "TV as a denoiser"),
+    "Prior-based loss": (_R, ("srtutor.priors.HeatmapPriorLoss", "srtutor.priors.LandmarkNet"),
+                         "landmark-heatmap prior on synthetic faces (Super-FAN style)"),
     "Batch normalization": (_R, ("model:blocknet",), "with and without BN"),
     "Curriculum learning": (_R, ("srtutor.strategies.CurriculumSchedule", "srtutor.strategies.curriculum_train"),
-                            "easy-to-hard scales"),
+                            "easy-to-hard noise levels"),
     "Multi-supervision": (_R, ("srtutor.strategies.MultiSupervisionLoss", "model:memnet-lite"),
                           "recursive supervision"),
-    "Context-wise network fusion": (_P, (), "described in words; the package's model cnf is not run in the book yet"),
+    "Context-wise network fusion": (_R, ("srtutor.models.fusion.ContextWiseFusion", "srtutor.strategies.fit_fusion"),
+                                    "two shipped x4 networks fused"),
     "Data augmentation": (_R, ("srtutor.data.augment",), "the eight dihedral transforms"),
-    "Multi-task learning": (_P, (), "described in words; the package's model multitask-sr is not run in the book yet"),
+    "Multi-task learning": (_R, ("model:multitask-sr", "srtutor.strategies.multitask_fit"),
+                            "SR with an auxiliary edge task"),
     "Network interpolation": (_R, ("srtutor.strategies.interpolate_networks",), "the perception-distortion knob"),
-    "Self-ensemble": (_R, ("srtutor.strategies.SelfEnsemble",), "x8 geometric self-ensemble"),
+    "Self-ensemble": (_R, ("srtutor.strategies.SelfEnsemble",),
+                      "x8 geometric self-ensemble of the shipped EDSR-baseline x4"),
     "Zero-shot SR": (_R, ("srtutor.unsupervised.zssr",), "ZSSR on a blurred LR image"),
     "Weakly-supervised SR": (_R, ("srtutor.unsupervised.estimate_gaussian_kernel",),
                              "kernel estimated from the LR image; cycle-in-cycle GANs in words"),
