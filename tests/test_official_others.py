@@ -144,3 +144,20 @@ def test_known_checkpoints_listed():
     for key, model, layout in [("msrn-x4", "msrn", "authors"), ("dbpn-x8", "dbpn", "authors"), ("rdn-x3", "rdn", "pytorch")]:
         assert known[key]["model"] == model and known[key]["layout"] == layout
         assert known[key]["url"].startswith("https://") and known[key]["licence"] == "MIT"
+
+
+def test_cli_upscale_with_an_official_checkpoint(tmp_path):
+    # --checkpoint with --model: what a user runs after downloading e.g. MSRN_x4.pt
+    import numpy as np
+
+    from srtutor.cli import main
+    from srtutor.io import read_image, write_image
+    fx = _fixture("msrn_authors_x4")
+    torch.save(fx["state"], tmp_path / "MSRN_x4.pt")
+    write_image(tmp_path / "lr.png", fx["input"][0])
+    assert main(["upscale", str(tmp_path / "lr.png"), str(tmp_path / "sr.png"), "--model", "msrn",
+                 "--checkpoint", str(tmp_path / "MSRN_x4.pt"), "--scale", "4"]) in (0, None)
+    sr = read_image(tmp_path / "sr.png")
+    assert sr.shape == (3, 24, 20)
+    # the PNG holds the reference output quantised to 8 bits (the input PNG was quantised too)
+    assert np.abs(sr.numpy() - fx["output"][0].clamp(0, 1).numpy()).max() < 0.05
