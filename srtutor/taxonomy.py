@@ -467,8 +467,8 @@ _RUNS: dict[str, tuple] = {
     "Adversarial loss": (_R, ("srtutor.losses.AdversarialLoss", "srtutor.losses.PatchDiscriminator"), "a GAN fine-tune"),
     "Cycle consistency loss": (_P, (), "the formula only; srtutor.losses.CycleConsistencyLoss is not trained yet"),
     "Total variation loss": (_R, ("srtutor.losses.TVLoss", "srtutor.losses.total_variation"), "TV as a denoiser"),
-    "Prior-based loss": (_P, (), "a face-region weighted loss is run in chapter 9; a landmark or parsing prior "
-                                 "term is not run yet"),
+    "Prior-based loss": (_R, ("srtutor.priors.train_face_sr",),
+                         "landmark/parsing heatmaps as extra supervision of face SR (FSRNet style)"),
     "Batch normalization": (_R, ("model:blocknet",), "with and without BN"),
     "Curriculum learning": (_R, ("srtutor.strategies.CurriculumSchedule", "srtutor.strategies.curriculum_train"),
                             "easy-to-hard scales"),
@@ -485,24 +485,27 @@ _RUNS: dict[str, tuple] = {
     "Deep image prior": (_R, ("srtutor.unsupervised.deep_image_prior",), "PSNR over iterations"),
     "Depth map SR": (_R, ("srtutor.domains.GuidedDepthNet", "srtutor.domains.joint_bilateral_upsample"),
                      "guided vs unguided depth SR"),
-    "Face image SR": (_R, ("srtutor.domains.train_weighted_sr", "srtutor.domains.region_psnr"),
-                      "face-region loss and score"),
+    "Face image SR": (_R, ("srtutor.domains.train_weighted_sr", "srtutor.domains.region_psnr",
+                           "srtutor.priors.train_face_sr", "model:fsrnet-lite"),
+                      "face-region loss and score; FSRNet-style landmark/parsing priors as extra supervision"),
     "Hyperspectral image SR": (_R, ("srtutor.domains.guided_hsi_fusion", "srtutor.domains.sam"), "RGB-guided fusion"),
     "Real-world image SR": (_R, ("srtutor.realworld.SecondOrderDegradation",),
-                            "second-order degradation pipeline (the real paired datasets in words)",
-                            "ch10_unsupervised_future"),
+                            "a network trained on second-order degradations; RealSR, City100, SR-RAW described"),
     "Video SR": (_R, ("srtutor.domains.multiframe_sr", "srtutor.domains.phase_correlation"), "multi-frame SR"),
-    "Other applications": (_P, (), "described in words: SR as a pre-processing step for other tasks"),
+    "Other applications": (_P, (), "described in words: recognition, small-object detection, retrieval, remote "
+                                   "sensing, stereo (the survey's list)"),
     "State-of-the-art super-resolution models (Table 2, Fig. 8)": (
         _R, ("srtutor.taxonomy.table2_markdown", "srtutor.complexity.fig8_rows", "srtutor.published.provenance",
              "srtutor.evaluate.evaluate_images"), "Table 2, Fig. 8 redrawn, published figures with provenance"),
-    "Future directions: network design": (_P, (), "a pointer to chapter 7"),
-    "Future directions: learning strategies": (_P, (), "a pointer to chapter 8"),
+    "Future directions: network design": (_R, ("model:metasr-small",),
+                                          "arbitrary scales with one network; the designs themselves: chapter 7"),
+    "Future directions: learning strategies": (_P, (), "a pointer to chapter 8 (losses, normalisation)"),
     "Future directions: evaluation metrics": (_R, ("srtutor.unsupervised.nss_distance",), "a blind quality score"),
     "Future directions: unsupervised super-resolution": (_R, ("srtutor.unsupervised.zssr",), "chapter 10's §4 part"),
-    "Future directions: towards real-world scenarios": (_R, ("srtutor.realworld.SecondOrderDegradation",
-                                                             "model:metasr-small"),
-                                                        "random degradations, arbitrary scales"),
+    "Future directions: towards real-world scenarios": (_R, ("srtutor.degradation.blur", "srtutor.degradation.downsample",
+                                                             "srtutor.data.PairedPatchDataset"),
+                                                        "a bicubic-trained vs a kernel-aware model on a blurred input; "
+                                                        "chapter 9's second-order degradations"),
 }
 
 
