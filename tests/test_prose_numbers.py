@@ -42,7 +42,6 @@ NOT_YET_CONVERTED = {
     "ch01_introduction",
     "ch02_degradation",
     "ch03_datasets",
-    "ch04_quality",
     "ch05_frameworks",
     "ch06_upsampling",
     "ch07_network_design",
