@@ -33,7 +33,7 @@ Tensor = torch.Tensor
 PathLike = Union[str, os.PathLike]
 
 __all__ = ["save_checkpoint", "load_checkpoint", "read_checkpoint", "load_matching", "atomic_save",
-           "check_output_path"]
+           "check_output_path", "load_model_file"]
 
 
 def check_output_path(path: PathLike, name: str = "path") -> Path:
@@ -127,3 +127,71 @@ def load_matching(model: nn.Module, state: Mapping[str, Tensor]) -> list[str]:
     own.update({k: v.to(own[k].dtype) for k, v in common.items()})
     _net(model).load_state_dict(own)
     return sorted(k for k in own if k not in common)
+
+
+def load_model_file(path: PathLike, name: Optional[str] = None, scale: Optional[int] = None, *,
+                    device: Any = "cpu") -> tuple[nn.Module, dict[str, Any]]:
+    """A ready network from a checkpoint file of either kind (what ``--checkpoint`` accepts).
+
+    * an srtutor checkpoint (:func:`save_checkpoint`, ``{"state_dict", "meta"}`` with
+      ``meta["name"]``): rebuilt from the registry; ``name``, when given, must be its model;
+    * a released checkpoint of the papers' authors (or BasicSR): ``name`` is required and
+      :func:`srtutor.models.official.load_official` converts it.
+
+    Both are read with ``torch.load(weights_only=True)``.
+
+    Args:
+        path: the file.  name: registered model name (required for released checkpoints).
+        scale: the factor to run at; checked against what the checkpoint can produce.
+        device: where the network goes.
+
+    Returns:
+        ``(model, info)``, the model in evaluation mode, ``info`` = ``{"kind": "srtutor"|"official",
+        "name", "scale", "path"}`` (+ ``"source"`` for released ones, ``"meta"`` for srtutor's).
+
+    Raises:
+        ValueError: unreadable file, a model or scale that does not fit (the message starts with
+            ``checkpoint:`` and says what to change).
+    """
+    from srtutor.models import model_class
+    from srtutor.models.inference import model_scales
+    from srtutor.models.official import OfficialCheckpointError, adapters, load_official, read_file
+
+    p = Path(path)
+    try:
+        obj = read_file(p)
+    except OfficialCheckpointError as exc:
+        raise ValueError(f"checkpoint: {exc}") from None
+    meta = obj.get("meta") if isinstance(obj, dict) else None
+    if isinstance(meta, dict) and "name" in meta and "state_dict" in obj:
+        own = str(meta["name"]).lower()
+        if name is not None and name.lower() != own:
+            raise ValueError(f"checkpoint: {p} is an srtutor checkpoint of model {own!r}, not {name!r}; "
+                             f"drop the model name or give {own!r}")
+        try:
+            net = create(own, scale=meta.get("scale", 2), **meta.get("kwargs", {}))
+            _net(net).load_state_dict(obj["state_dict"])
+        except (RuntimeError, TypeError, ValueError) as exc:
+            first = str(exc).strip().splitlines()[0][:300]
+            raise ValueError(f"checkpoint: {p} does not fit model {own!r} as its meta describes it: {first}") from None
+        allowed = model_scales(net)
+        if scale is not None and allowed is not None and int(scale) not in allowed:
+            raise ValueError(f"checkpoint: {p} holds a {own!r} network for scale(s) "
+                             f"{', '.join(map(str, allowed))}, not {scale}")
+        info = {"kind": "srtutor", "name": own, "scale": int(scale) if scale is not None else meta.get("scale"),
+                "path": str(p), "meta": meta}
+        return net.to(device).eval(), info
+    if name is None:
+        names = sorted({n for a in adapters() for n in a.names})
+        raise ValueError(f"checkpoint: {p} is not an srtutor training checkpoint (no meta['name']); for a released "
+                         f"checkpoint, name its model (one of {', '.join(names)})")
+    try:
+        model_class(name)
+    except ValueError as exc:
+        raise ValueError(f"checkpoint: {exc}") from None
+    try:
+        net = load_official(name, obj, scale, device=device)
+    except OfficialCheckpointError as exc:
+        raise ValueError(f"checkpoint: {str(exc).replace('<state dict>', str(p))}") from None
+    return net, {"kind": "official", "name": name.lower(), "scale": scale if scale is not None else
+                 net.official.get("scale"), "path": str(p), "source": net.official["source"]}

@@ -199,9 +199,15 @@ def add_evaluate_parser(subparsers: argparse._SubParsersAction) -> argparse.Argu
             "PSNR and SSIM on the BT.601 Y channel with `scale` pixels cropped at each border."
         ),
     )
-    p.add_argument("--method", default="bicubic",
+    p.add_argument("--method", "--model", dest="method", default="bicubic",
                    help=f"one of {', '.join(METHODS)} (default bicubic), or a model with pretrained weights "
-                        "(espcn, fsrcnn, srcnn, vdsr, lapsrn, edsr-baseline, carn: srtutor.pretrained.available_pretrained())")
+                        "(espcn, fsrcnn, srcnn, vdsr, lapsrn, edsr-baseline, carn: srtutor.pretrained.available_pretrained()); "
+                        "with --checkpoint, the model the checkpoint belongs to")
+    p.add_argument("--checkpoint", default=None, metavar="PATH",
+                   help="weights to evaluate instead of the shipped ones: an srtutor training checkpoint "
+                        "(python -m srtutor train; its model is read from the file) or a checkpoint released by "
+                        "a paper's authors, with --model naming its model (e.g. --model carn-m --checkpoint "
+                        "carn_m.pth; srtutor.models.official)")
     p.add_argument("--dataset", required=True,
                    help=f"one of {', '.join(BENCHMARKS)} (aliases BSD100, BSDS100); case-insensitive")
     p.add_argument("--scale", type=int, required=True, help="integer upscaling factor >= 2 (e.g. 2, 3, 4)")
@@ -250,7 +256,25 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     if args.workers is not None and args.workers < 0:
         raise UsageError(f"--workers must be an integer >= 0, got {args.workers}")
     method, label, device = args.method, None, None
-    if args.method.lower() not in METHODS:  # a model with shipped weights (srtutor.pretrained)
+    if args.checkpoint is not None:
+        from srtutor import get_device
+        from srtutor.checkpoint import load_model_file
+
+        name = None if args.method == "bicubic" else args.method  # the default: the checkpoint names its model
+        if name is not None and name.lower() in METHODS:
+            raise UsageError(f"--checkpoint holds a network; --model {args.method} is an interpolation method. "
+                             "Name the checkpoint's model (e.g. --model carn-m) or drop --model for an srtutor "
+                             "training checkpoint")
+        try:
+            device = get_device(args.device)
+        except ValueError as exc:
+            raise UsageError(f"--device: {exc}") from None
+        try:
+            method, info = load_model_file(args.checkpoint, name, args.scale, device=device)
+        except ValueError as exc:
+            raise UsageError(f"--checkpoint {args.checkpoint}: {str(exc).removeprefix('checkpoint: ')}") from None
+        label = f"{info['name']}-x{args.scale} ({Path(args.checkpoint).name})"
+    elif method.lower() not in METHODS:  # a model with shipped weights (srtutor.pretrained)
         from srtutor import get_device
         from srtutor.pretrained import PretrainedError, pretrained
 
@@ -262,7 +286,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             method = pretrained(args.method, args.scale, device=device)
         except PretrainedError as exc:
             raise UsageError(f"--method: unknown method {args.method!r}; expected one of {', '.join(METHODS)} "
-                             f"or a pretrained model ({exc})") from None
+                             f"or a pretrained model ({exc}); for other weights add --checkpoint PATH") from None
         label = f"{args.method}-x{args.scale}"
     options = dict(protocol=args.protocol, lr_kernel=args.lr_kernel, name=label, device=device,
                    batch_size=args.batch_size, amp=args.amp, workers=args.workers,

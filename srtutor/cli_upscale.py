@@ -4,7 +4,12 @@
     python -m srtutor upscale photo.png photo_x4.png --model bicubic --scale 4
 
 ``--model`` is any model with shipped weights (:func:`srtutor.pretrained.available_pretrained`)
-or ``bicubic`` (MATLAB ``imresize``). Large images run in overlapping tiles
+or ``bicubic`` (MATLAB ``imresize``). ``--checkpoint PATH`` runs other weights: an srtutor training
+checkpoint (its model is read from the file), or a checkpoint released by a paper's authors with
+``--model`` naming its model (:mod:`srtutor.models.official`)::
+
+    python -m srtutor upscale photo.png photo_x4.png --model carn-m --checkpoint carn_m.pth --scale 4
+ Large images run in overlapping tiles
 (:func:`srtutor.tiling.tiled_upscale`; ``--tile 0`` disables tiling), with a progress bar over
 the tiles on a terminal (``--no-progress`` hides it, ``--progress`` forces it). Y-only models
 (SRCNN, FSRCNN, ESPCN …) super-resolve the luminance and upscale Cb/Cr bicubically. The output
@@ -36,7 +41,12 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 def _add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("input", help="LR image file (PNG, BMP, JPEG …)")
     p.add_argument("output", help="where to write the SR image (PNG); not the input file")
-    p.add_argument("--model", required=True, help="pretrained model name (espcn, fsrcnn, srcnn, vdsr, lapsrn, edsr-baseline, carn) or bicubic")
+    p.add_argument("--model", default=None, help="pretrained model name (espcn, fsrcnn, srcnn, vdsr, lapsrn, "
+                   "edsr-baseline, carn) or bicubic; with --checkpoint, the model the checkpoint belongs to")
+    p.add_argument("--checkpoint", default=None, metavar="PATH",
+                   help="weights to use instead of the shipped ones: an srtutor training checkpoint (its model is "
+                        "read from the file) or a checkpoint released by a paper's authors, with --model naming its "
+                        "model (e.g. --model carn-m --checkpoint carn_m.pth)")
     p.add_argument("--scale", type=int, required=True, help="integer upscaling factor")
     p.add_argument("--device", default="auto", help="auto (CUDA when present), cpu or cuda")
     p.add_argument("--tile", type=int, default=256, help="LR tile side for large images (0: no tiling)")
@@ -57,9 +67,14 @@ def _progress_default(progress: Optional[bool]) -> bool:
     return bool(getattr(sys.stderr, "isatty", lambda: False)())
 
 
-def upscale_file(input: str, output: str, model: str, scale: int, *, device="auto", tile: Optional[int] = 256,
-                 overlap: int = 16, progress: Optional[bool] = None, alpha: str = "error") -> dict:
+def upscale_file(input: str, output: str, model: Optional[str], scale: int, *, device="auto",
+                 tile: Optional[int] = 256, overlap: int = 16, progress: Optional[bool] = None, alpha: str = "error",
+                 checkpoint: Optional[str] = None) -> dict:
     """Read ``input``, super-resolve it with pretrained ``model`` (or ``"bicubic"``), write ``output``.
+
+    ``checkpoint``: a weights file to use instead of the shipped weights
+    (:func:`srtutor.checkpoint.load_model_file`: srtutor's own checkpoints, or the authors' with
+    ``model`` naming the model).
 
     ``output`` is checked before any work: it may not be ``input`` (same file by inode), nor a
     folder. The PNG is written atomically. ``progress``: a tqdm bar over tiles (``None``: when
@@ -68,7 +83,8 @@ def upscale_file(input: str, output: str, model: str, scale: int, *, device="aut
     Returns ``{"input", "output", "model", "scale", "size_in", "size_out", "seconds", "device", "tiles"}``.
 
     Raises:
-        ValueError: output is the input, an unreadable/undecodable input, a bad scale/tile.
+        ValueError: output is the input, an unreadable/undecodable input, a bad scale/tile, a checkpoint
+            that does not fit (the message starts with ``checkpoint:``).
         srtutor.pretrained.PretrainedError: unknown model or scale.
     """
     import torch
@@ -78,10 +94,16 @@ def upscale_file(input: str, output: str, model: str, scale: int, *, device="aut
 
     check_distinct_files(input, output, "input", "output")
     dev = get_device(device)
+    net = None
+    if checkpoint is not None:
+        from srtutor.checkpoint import load_model_file
+
+        net, info = load_model_file(checkpoint, model, scale, device=dev)
+        model = info["name"]
     lr = read_image(input, alpha=alpha)
     t0 = time.perf_counter()
     tiles = 1
-    if model.lower() == "bicubic":
+    if net is None and model.lower() == "bicubic":
         from srtutor.resize import imresize
 
         sr = imresize(lr, scale=float(scale)).clamp(0, 1)
@@ -89,7 +111,8 @@ def upscale_file(input: str, output: str, model: str, scale: int, *, device="aut
         from srtutor.pretrained import pretrained
         from srtutor.tiling import tiled_upscale, tile_count
 
-        net = pretrained(model, scale, device=dev)
+        if net is None:
+            net = pretrained(model, scale, device=dev)
         tiles = tile_count(lr.shape[-2:], tile)
         sr = tiled_upscale(net, lr.to(dev), scale, tile=tile, overlap=overlap, progress=_progress_default(progress))
         if dev.type == "cuda":
@@ -117,11 +140,17 @@ def run(args: argparse.Namespace) -> int:
     if same_file(args.input, args.output):
         raise UsageError(f"OUTPUT {args.output} is the same file as INPUT {args.input}: it would be overwritten; "
                          f"choose another OUTPUT path")
+    if args.model is None and args.checkpoint is None:
+        raise UsageError("--model is required (a pretrained model name or bicubic), or --checkpoint PATH")
+    if args.checkpoint is not None and args.model is not None and args.model.lower() == "bicubic":
+        raise UsageError("--checkpoint holds a network; --model bicubic is interpolation. Name the checkpoint's "
+                         "model (e.g. --model carn-m) or drop --model for an srtutor training checkpoint")
     if args.threads:
         torch.set_num_threads(args.threads)
     try:
         r = upscale_file(args.input, args.output, args.model, args.scale, device=args.device,
-                         tile=args.tile, overlap=args.overlap, progress=args.progress, alpha=args.alpha)
+                         tile=args.tile, overlap=args.overlap, progress=args.progress, alpha=args.alpha,
+                         checkpoint=args.checkpoint)
     except PretrainedError as exc:
         raise UsageError(f"--model/--scale: {exc}") from None
     except FileNotFoundError as exc:
@@ -130,6 +159,8 @@ def run(args: argparse.Namespace) -> int:
         raise
     except ValueError as exc:
         msg = str(exc)
+        if msg.startswith("checkpoint: "):
+            raise UsageError(f"--checkpoint {args.checkpoint}: {msg[len('checkpoint: '):]}") from None
         if msg.startswith("path: "):  # from srtutor.io.read_image
             msg = f"INPUT {args.input}: {msg[len('path: '):]}"
             if "alpha=" in msg:

@@ -3,9 +3,12 @@
 Bicubic ``↓s`` is one fixed, clean degradation; real LR images went through cameras, resizes,
 compressions and re-uploads. BSRGAN (Zhang et al., ICCV 2021) shuffles random blur, resize,
 noise and JPEG; Real-ESRGAN (Wang et al., ICCVW 2021) applies such a first-order block
-*twice* — a "second-order" degradation — followed by a final resize and a JPEG / sinc
-(ringing) step in random order. :class:`SecondOrderDegradation` is that recipe, built from the
-functions of :mod:`srtutor.degradation`, at parameter ranges close to Real-ESRGAN's
+*twice* — a "second-order" degradation: round 1 is [blur → resize → noise → JPEG], round 2 is
+[blur → resize → noise] and ends with the final step, in one of two orders chosen at random:
+[resize to the LR size + sinc (ringing) filter] → JPEG, or JPEG → [resize + sinc]. So each
+round ends with a JPEG and the second round has no JPEG inside. :class:`SecondOrderDegradation`
+is that recipe, built from the functions of :mod:`srtutor.degradation`, at parameter ranges close
+to Real-ESRGAN's
 (documented below; the paper's exact probabilities and generalised-Gaussian / plateau kernels
 are simplified to Gaussian + sinc kernels).
 
@@ -87,12 +90,31 @@ def random_resize(x: Tensor, factor: float, mode: str) -> Tensor:
     return out[0] if was3 else out
 
 
+def _resize_to(x: Tensor, size: tuple[int, int], mode: str) -> Tensor:
+    """``x (C, H, W)`` resized to ``size = (h, w)`` with ``mode`` (antialiased when shrinking)."""
+    xb = x[None]
+    if mode == "area":
+        xb = F.interpolate(xb, size=size, mode="area")
+    else:
+        xb = F.interpolate(xb, size=size, mode=mode, align_corners=False,
+                           antialias=size[0] < x.shape[-2] or size[1] < x.shape[-1])
+    return xb[0].clamp(0, 1)
+
+
 class SecondOrderDegradation:
     """Real-ESRGAN-style second-order degradation ``HR (…, H, W) -> LR (…, H/s, W/s)``.
 
-    Two rounds of [blur → random resize → noise → JPEG], then a resize to exactly
-    ``H/s x W/s`` and, in random order, a sinc filter (probability ``final_sinc_prob``) and a
-    last JPEG. Per round (defaults ≈ Real-ESRGAN's first/second stage):
+    The order of operations is Real-ESRGAN's (``realesrgan_model.py``, ``feed_data``):
+
+    1. round 1: blur → random resize → noise → JPEG;
+    2. round 2: blur (probability 0.8) → random resize (relative to the LR size ``H/s x W/s``)
+       → noise, then the final step, with probability 0.5 each:
+       [resize to exactly ``H/s x W/s`` + sinc filter] → JPEG, or
+       JPEG → [resize to ``H/s x W/s`` + sinc filter];
+       the sinc filter is applied with probability ``final_sinc_prob``.
+
+    So there are exactly two JPEG compressions, one ending each round. Per round (defaults ≈
+    Real-ESRGAN's first/second stage):
 
     * blur: Gaussian, isotropic or anisotropic (p = 0.5), σ ∈ ``blur_sigma`` (round 2:
       ``blur_sigma2``), 21x21 (round 2 is skipped with probability 0.2); with probability 0.1
@@ -101,7 +123,7 @@ class SecondOrderDegradation:
       ``resize_range2``), area / bilinear / bicubic;
     * noise: Gaussian (p 0.6, σ ∈ ``noise_sigma`` on the 255 scale) or Poisson (scale ∈
       ``poisson_scale``), colour or grey (p 0.4);
-    * JPEG with quality in ``jpeg_range``.
+    * JPEG with quality in ``jpeg_range`` (round 1) and ``jpeg_range2`` (the final JPEG).
 
     ``per_call_random = True``: :class:`srtutor.data.PairedPatchDataset` passes each item its
     own generator, so a dataset epoch is reproducible.
@@ -142,7 +164,11 @@ class SecondOrderDegradation:
         def u(lo: float, hi: float) -> float:
             return lo + (hi - lo) * float(torch.rand((), generator=g, dtype=torch.float64))
 
+        def pick_mode() -> str:
+            return ("area", "bilinear", "bicubic")[int(torch.randint(3, (), generator=g))]
+
         h0, w0 = x.shape[-2:]
+        size = (h0 // self.scale, w0 // self.scale)
         for i, r in enumerate(self.rounds, 1):
             if u(0, 1) < r["blur_prob"]:
                 if u(0, 1) < 0.1:
@@ -161,10 +187,15 @@ class SecondOrderDegradation:
             p = u(0, 1)
             lo, hi = r["resize"]
             f = u(1.0, max(hi, 1.0)) if p < 0.2 else (u(lo, min(1.0, hi)) if p < 0.9 else 1.0)
-            mode = ("area", "bilinear", "bicubic")[int(torch.randint(3, (), generator=g))]
-            if f != 1.0:
+            mode = pick_mode()
+            if i == 1 and f != 1.0:
                 x = random_resize(x, f, mode)
                 log.append(f"[{i}] resize x{f:.2f} ({mode})")
+            elif i == 2:  # Real-ESRGAN: round 2 resizes relative to the final LR size
+                target = (max(1, round(size[0] * f)), max(1, round(size[1] * f)))
+                if tuple(x.shape[-2:]) != target:
+                    x = _resize_to(x, target, mode)
+                    log.append(f"[{i}] resize to {target[0]}x{target[1]} ({mode})")
             grey = u(0, 1) < 0.4
             if u(0, 1) < 0.6:
                 sg = u(*r["noise"])
@@ -175,27 +206,34 @@ class SecondOrderDegradation:
                 ps = u(*r["poisson"])
                 x = add_poisson_noise(x, ps, g, gray=grey)
                 log.append(f"[{i}] poisson noise x{ps:.2f}{' grey' if grey else ''}")
-            q = int(round(u(*r["jpeg"])))
-            x = jpeg(x, q)
-            log.append(f"[{i}] jpeg q={q}")
-        size = (h0 // self.scale, w0 // self.scale)
-        mode = ("area", "bilinear", "bicubic")[int(torch.randint(3, (), generator=g))]
-        xb = x[None]
-        xb = F.interpolate(xb, size=size, mode=mode) if mode == "area" else \
-            F.interpolate(xb, size=size, mode=mode, align_corners=False, antialias=True)
-        x = xb[0].clamp(0, 1)
-        log.append(f"resize to {size[0]}x{size[1]} ({mode})")
+            if i == 1:  # round 1 ends with JPEG; round 2's JPEG is the final step's
+                q = int(round(u(*r["jpeg"])))
+                x = jpeg(x, q)
+                log.append(f"[{i}] jpeg q={q}")
+        # final step, in one of Real-ESRGAN's two orders (p = 0.5 each):
+        # [resize to H/s x W/s + sinc] -> JPEG, or JPEG -> [resize to H/s x W/s + sinc]
+        mode = pick_mode()
         do_sinc = u(0, 1) < self.final_sinc_prob
         wc = u(math.pi / 3, math.pi)
         q = int(round(u(*self.rounds[1]["jpeg"])))
-        order = ["sinc", "jpeg"] if u(0, 1) < 0.5 else ["jpeg", "sinc"]
-        for op in order:
-            if op == "sinc" and do_sinc:
+        jpeg_last = u(0, 1) < 0.5
+
+        def resize_sinc(x: Tensor) -> Tensor:
+            x = _resize_to(x, size, mode)
+            log.append(f"resize to {size[0]}x{size[1]} ({mode})")
+            if do_sinc:
                 x = blur(x, sinc_kernel(21, wc).to(x)).clamp(0, 1)
                 log.append(f"sinc ωc={wc:.2f}")
-            elif op == "jpeg":
-                x = jpeg(x, q)
-                log.append(f"jpeg q={q}")
+            return x
+
+        if jpeg_last:
+            x = resize_sinc(x)
+            x = jpeg(x, q)
+            log.append(f"jpeg q={q}")
+        else:
+            x = jpeg(x, q)
+            log.append(f"jpeg q={q}")
+            x = resize_sinc(x)
         return x
 
     def sample(self, hr: Tensor, generator: Optional[torch.Generator] = None) -> tuple[Tensor, list[str]]:
@@ -217,5 +255,5 @@ class SecondOrderDegradation:
         return out[0] if was3 else out
 
     def __repr__(self) -> str:
-        return (f"SecondOrderDegradation(x{self.scale}: 2 x [blur, resize, noise, jpeg] -> resize -> "
-                f"sinc/jpeg, seed={self.seed})")
+        return (f"SecondOrderDegradation(x{self.scale}: [blur, resize, noise, jpeg] -> [blur, resize, noise] -> "
+                f"[resize+sinc, jpeg] in random order, seed={self.seed})")

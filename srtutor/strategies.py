@@ -12,6 +12,7 @@ the defaults of a fine-tuning stage for arbitrary losses (content, texture, TV, 
 from __future__ import annotations
 
 import copy
+import math
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
@@ -29,6 +30,7 @@ Tensor = torch.Tensor
 __all__ = [
     "dihedral", "dihedral_inverse", "self_ensemble", "SelfEnsemble", "interpolate_state_dicts", "interpolate_networks",
     "CurriculumSchedule", "curriculum_train", "MultiSupervisionLoss", "FitHistory", "fit",
+    "sharpness_gap", "perception_distortion", "cycle_fit", "multitask_fit", "fit_fusion",
 ]
 
 
@@ -232,3 +234,169 @@ def fit(model: nn.Module, data: Any, *, steps: int, loss: Callable[[Any, Tensor]
     return _train(model, data, steps=steps, loss=loss, lr=lr, batch_size=batch_size, scale=scale, outputs=outputs,
                   adversarial=adversarial, d_lr=d_lr, schedule=schedule, device=device, seed=seed,
                   log_every=log_every, grad_clip=grad_clip, **train_kwargs)
+
+
+# ----------------------------------------------------------------------------- perception–distortion
+def sharpness_gap(sr: Tensor, hr: Tensor) -> float:
+    """``|ln r|`` with ``r`` = :func:`srtutor.metrics.gradient_ratio` (mean absolute forward
+    difference of ``sr`` over that of ``hr``; images ``(C, H, W)`` or ``(N, C, H, W)`` in [0, 1]).
+
+    0 when the SR image has exactly the HR image's gradient energy; a blurred image (``r < 1``)
+    and an over-sharpened one (``r > 1``) are both away from 0, symmetrically on the log scale
+    (``r = 1/2`` and ``r = 2`` give the same gap, ``ln 2``). A reference-based texture statistic
+    for the perception–distortion trade-off (Blau & Michaeli, CVPR 2018; survey §3.4.1, §2.3),
+    not a perceptual quality model.
+    """
+    from srtutor.metrics import gradient_ratio
+
+    r = float(gradient_ratio(sr, hr, check_range=False))
+    if not r > 0:
+        raise ValueError(f"sr has no gradient energy (ratio {r}); the gap is infinite")
+    return abs(math.log(r))
+
+
+def perception_distortion(model: nn.Module | None, images: Mapping[str, Tensor], scale: int, *,
+                          texture_features: Callable[[Tensor], Any] | None = None,
+                          texture_layers: Sequence[str] | None = None) -> dict[str, float]:
+    """Where ``model`` sits on the perception–distortion plane, measured the same way for every
+    method (Blau & Michaeli 2018; survey §3.4.1).
+
+    For every HR image of ``images`` (``{name: (3, H, W)}`` in [0, 1]): the LR image is made by
+    :func:`srtutor.data.make_pair` (modcrop, MATLAB bicubic ``↓scale``), super-resolved
+    (``model=None``: bicubic) and clamped to [0, 1]. Returns the means over the images of
+
+    * ``psnr``: dB, the benchmark protocol (:func:`srtutor.train.evaluate`, ``protocol="rgb"``:
+      Y channel, ``scale`` pixels cropped, SR rounded to 8 bits) — distortion;
+    * ``gradient_ratio`` and ``sharpness_gap`` (:func:`sharpness_gap`) — how far the SR image's
+      gradient energy is from the HR image's;
+    * ``texture_distance`` (only with ``texture_features``): the Gram-matrix distance of
+      :class:`srtutor.losses.TextureLoss` on those features and ``texture_layers``.
+    """
+    from srtutor.data import make_pair
+    from srtutor.losses import TextureLoss
+    from srtutor.metrics import gradient_ratio
+    from srtutor.models.inference import bicubic_upsample
+    from srtutor.train import evaluate
+
+    if not isinstance(images, Mapping) or not images:
+        raise ValueError("images must be a non-empty dict name -> (3, H, W) HR tensor")
+    s = check_positive_int(scale, "scale")
+    tex = TextureLoss(texture_features, layers=texture_layers) if texture_features is not None else None
+    ratios, gaps, texs = [], [], []
+    dev = next(model.parameters()).device if model is not None else torch.device("cpu")
+    for hr in images.values():
+        lr, hr = make_pair(hr, s)
+        with torch.no_grad():
+            sr = bicubic_upsample(lr[None], tuple(hr.shape[-2:]))[0] if model is None else \
+                upscale(model, lr.to(dev), s).cpu()
+            sr = sr.clamp(0, 1)
+            ratios.append(float(gradient_ratio(sr, hr, check_range=False)))
+            gaps.append(sharpness_gap(sr, hr))
+            if tex is not None:
+                texs.append(float(tex(sr[None], hr[None])))
+    out = {"psnr": float(evaluate(model, images, s, ssim=False, protocol="rgb")["mean_psnr"]),
+           "gradient_ratio": sum(ratios) / len(ratios), "sharpness_gap": sum(gaps) / len(gaps)}
+    if tex is not None:
+        out["texture_distance"] = sum(texs) / len(texs)
+    return out
+
+
+# ----------------------------------------------------------------------------- cycle consistency
+def cycle_fit(model: nn.Module, data: Any, *, backward: Callable[[Tensor], Tensor], steps: int,
+              criterion: str | Callable[[Tensor, Tensor], Tensor] = "l1", **fit_kwargs: Any) -> History:
+    """Train ``model`` from LR images alone with the cycle-consistency loss
+    ``criterion(B(G(x)), x)`` — ``G`` the SR network, ``B`` a fixed backward (degradation) map
+    such as ``lambda t: srtutor.degradation.bicubic_down(t, s)`` (survey §3.4.1; CinCGAN, Yuan
+    et al. 2018, learns ``B``; here it is known, as in back-projection).
+
+    ``data`` yields ``(lr, ...)`` items or batches (the HR part, if any, is never read);
+    ``backward`` must map ``(N, C, sH, sW)`` to ``(N, C, H, W)`` differentiably. Other keyword
+    arguments go to :func:`fit` (``lr``, ``batch_size``, ``device``, ``seed`` ...).
+    Returns the :class:`srtutor.train.History`.
+    """
+    from srtutor.losses import charbonnier_loss, l1_loss, l2_loss
+    from srtutor.models.inference import forward_sr, prepare_input
+
+    named = {"l1": l1_loss, "l2": l2_loss, "charbonnier": charbonnier_loss}
+    if isinstance(criterion, str):
+        if criterion not in named:
+            raise ValueError(f"criterion must be one of {sorted(named)} or a callable, got {criterion!r}")
+        criterion = named[criterion]
+    if not callable(backward):
+        raise TypeError(f"backward must be callable (sr -> lr), got {type(backward).__name__}")
+    scale = fit_kwargs.pop("scale", None) or getattr(model, "scale", None)
+    if scale is None:
+        raise ValueError("scale must be given for a model without a .scale attribute")
+
+    def forward(net: nn.Module, batch: Any) -> tuple[Tensor, Tensor]:
+        lr = batch[0] if isinstance(batch, (tuple, list)) else batch
+        size = (int(lr.shape[-2] * scale), int(lr.shape[-1] * scale))
+        sr = forward_sr(net, prepare_input(net, lr, scale, size), scale, size)
+        return backward(sr), lr
+
+    return fit(model, data, steps=steps, loss=criterion, scale=scale, forward=forward, **fit_kwargs)
+
+
+# ----------------------------------------------------------------------------- multi-task learning
+def multitask_fit(model: nn.Module, data: Any, *, steps: int, weight: float = 0.1, edge_threshold: float = 0.1,
+                  **fit_kwargs: Any) -> History:
+    """Train a :class:`srtutor.models.multitask.MultiTaskSR` on SR plus its auxiliary edge task
+    (survey §3.5.3): ``L1(sr, hr) + weight · BCE(edge logits, edge_target(hr))``
+    (:func:`srtutor.models.multitask.multitask_loss`). ``weight = 0`` trains the same network
+    on SR alone (the auxiliary head then receives no gradient). ``data`` yields ``(lr, hr)``.
+    Other keyword arguments go to :func:`fit`. Returns the :class:`srtutor.train.History`.
+    """
+    from srtutor.models.multitask import edge_target, multitask_loss
+
+    if not (isinstance(weight, (int, float)) and weight >= 0):
+        raise ValueError(f"weight must be a number >= 0, got {weight!r}")
+    if getattr(model, "aux_classes", None) != 1:
+        raise ValueError("model must be a MultiTaskSR with an edge head (aux_classes=1)")
+
+    def forward(net: nn.Module, batch: Any) -> tuple[Any, Any]:
+        lr, hr = batch[0], batch[1]
+        sr, aux = net(lr, aux=True)
+        return (sr, aux), (hr, edge_target(hr, edge_threshold))
+
+    def loss(pred: Any, target: Any) -> Tensor:
+        return multitask_loss(pred[0], target[0], pred[1], target[1], weight=float(weight))[0]
+
+    return fit(model, data, steps=steps, loss=loss, forward=forward, **fit_kwargs)
+
+
+# ----------------------------------------------------------------------------- network fusion
+def fit_fusion(fusion: nn.Module, lr: Tensor, hr: Tensor, *, steps: int, lr_rate: float = 1e-3,
+               batch_size: int = 16, seed: int = 0) -> list[float]:
+    """Train the fusion layers of a :class:`srtutor.models.fusion.ContextWiseFusion` or
+    :class:`~srtutor.models.fusion.PixelWiseFusion` whose members are frozen (survey §3.5.1,
+    Ren et al. 2017), with L1 against ``hr``.
+
+    The members' outputs on ``lr`` (``(N, C, h, w)``) are computed once (no gradient) and
+    cached, so each step costs only the fusion layers. ``hr`` is ``(N, C, s·h, s·w)``. Adam
+    with rate ``lr_rate`` on random mini-batches drawn with ``seed``. Returns the loss per step.
+    """
+    check_positive_int(steps, "steps")
+    check_positive_int(batch_size, "batch_size")
+    if not hasattr(fusion, "member_outputs") or not hasattr(fusion, "fuse"):
+        raise TypeError(f"fusion must be a PixelWiseFusion or ContextWiseFusion, got {type(fusion).__name__}")
+    if any(p.requires_grad for p in fusion.members.parameters()):
+        raise ValueError("fit_fusion trains the fusion layers only: build the fusion with freeze_members=True")
+    if lr.ndim != 4 or hr.ndim != 4 or lr.shape[0] != hr.shape[0]:
+        raise ValueError(f"lr and hr must be batches (N, C, h, w) of the same N, got {tuple(lr.shape)}, {tuple(hr.shape)}")
+    was_training = fusion.training
+    fusion.eval()
+    with torch.no_grad():
+        outs = fusion.member_outputs(lr)
+    params = [p for p in fusion.parameters() if p.requires_grad]
+    opt = torch.optim.Adam(params, lr=lr_rate)
+    g = torch.Generator().manual_seed(seed)
+    hist = []
+    for _ in range(steps):
+        idx = torch.randint(0, lr.shape[0], (min(batch_size, lr.shape[0]),), generator=g)
+        loss = torch.nn.functional.l1_loss(fusion.fuse([o[idx] for o in outs]), hr[idx].to(outs[0].dtype))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        hist.append(float(loss))
+    fusion.train(was_training)
+    return hist

@@ -53,7 +53,7 @@ SMALL = {  # name -> small kwargs so that every registered model runs a forward 
     "rcan-small": {}, "rdn": {"D": 2, "C": 2, "G": 8, "features": 8}, "rdn-small": {},
     "srcnn": {}, "srcnn-915": {}, "vdsr": {"depth": 3, "features": 8},
     "cnf": {}, "drcn": {"features": 8, "recursions": 2}, "drcn-small": {}, "dsrn": {}, "fsrnet-lite": {},
-    "multitask-sr": {},
+    "multitask-sr": {}, "mdsr": {"n_resblocks": 1, "features": 8}, "mdsr-baseline": {"n_resblocks": 1, "features": 8},
 }
 
 

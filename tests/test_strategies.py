@@ -125,3 +125,106 @@ def test_fit_reduces_pixel_loss_and_multi_supervision():
     assert len(hist.loss) == 2 and hist.loss[-1] < hist.loss[0]
     with pytest.raises(ValueError, match="forward_all"):
         S.fit(create("blocknet"), _data(), steps=1, loss=L.l1_loss, outputs="all")
+
+
+# ----------------------------------------------------------------------------- perception–distortion, cycle, multi-task, fusion
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+def _ramp(h=12, w=16):
+    y, x = torch.meshgrid(torch.arange(h, dtype=torch.float64), torch.arange(w, dtype=torch.float64), indexing="ij")
+    return ((x * 3 + y * 5) % 17 / 17.0).expand(3, h, w).clone()
+
+
+def test_sharpness_gap_by_hand():
+    hr = _ramp()
+    assert S.sharpness_gap(hr, hr) == 0.0
+    # half the contrast: every difference halves, ratio 1/2, gap ln 2 (and the same for twice)
+    assert S.sharpness_gap(0.5 * hr, hr) == pytest.approx(0.6931471805599453, abs=1e-12)
+    assert S.sharpness_gap(hr, 0.5 * hr) == pytest.approx(0.6931471805599453, abs=1e-12)
+    with pytest.raises(ValueError, match="gradient energy"):
+        S.sharpness_gap(torch.zeros_like(hr), hr)
+
+
+@settings(max_examples=25, deadline=None)
+@given(c=st.floats(0.05, 1.0))
+def test_sharpness_gap_is_log_of_contrast(c):
+    hr = _ramp()
+    assert S.sharpness_gap(c * hr, hr) == pytest.approx(abs(torch.log(torch.tensor(c, dtype=torch.float64)).item()),
+                                                        abs=1e-9)
+
+
+def test_perception_distortion_of_bicubic():
+    hr = srtutor.data.embedded_image("astronaut")[:, :64, :64]
+    out = S.perception_distortion(None, {"a": hr}, 2, texture_features=L.RandomFeatures(seed=1),
+                                  texture_layers=("f1",))
+    ref = srtutor.train.evaluate(None, {"a": hr}, 2, ssim=False, protocol="rgb")["mean_psnr"]
+    assert out["psnr"] == pytest.approx(ref)
+    assert 0 < out["gradient_ratio"] < 1  # bicubic upscaling is blurrier than HR
+    assert out["sharpness_gap"] == pytest.approx(-torch.log(torch.tensor(out["gradient_ratio"])).item(), rel=1e-6)
+    assert out["texture_distance"] > 0
+    assert "texture_distance" not in S.perception_distortion(None, {"a": hr}, 2)
+    with pytest.raises(ValueError, match="images"):
+        S.perception_distortion(None, {}, 2)
+
+
+def test_cycle_fit_reads_only_the_lr_images():
+    torch.manual_seed(0)
+    net = create("blocknet", scale=2, n_blocks=1, features=8, bicubic_skip=True)
+    lr = torch.rand(8, 3, 8, 8)
+    data = torch.utils.data.TensorDataset(lr, torch.full((8, 3, 16, 16), float("nan")))  # HR unused
+    down = lambda t: srtutor.degradation.bicubic_down(t, 2)  # noqa: E731
+    before = F.l1_loss(down(net(lr)), lr).item()
+    h = S.cycle_fit(net, data, backward=down, steps=30, lr=1e-3, batch_size=8, device="cpu", log_every=5)
+    after = F.l1_loss(down(net(lr)), lr).item()
+    assert all(torch.isfinite(torch.tensor(h.loss)))
+    assert after < before
+    with pytest.raises(TypeError, match="backward"):
+        S.cycle_fit(net, data, backward=None, steps=1)
+
+
+def test_multitask_fit_trains_the_aux_head_only_with_weight():
+    from srtutor.models.multitask import MultiTaskSR
+
+    data = torch.utils.data.TensorDataset(torch.rand(8, 3, 6, 6), torch.rand(8, 3, 12, 12))
+    heads = {}
+    for w in (0.0, 1.0):
+        torch.manual_seed(0)
+        net = MultiTaskSR(scale=2, features=8, blocks=1)
+        aux0 = [p.detach().clone() for p in net.aux_head.parameters()]
+        body0 = [p.detach().clone() for p in net.body.parameters()]
+        S.multitask_fit(net, data, steps=3, weight=w, lr=1e-2, batch_size=4, device="cpu")
+        heads[w] = all(torch.equal(a, b) for a, b in zip(aux0, net.aux_head.parameters()))
+        assert not all(torch.equal(a, b) for a, b in zip(body0, net.body.parameters()))
+    assert heads == {0.0: True, 1.0: False}
+    with pytest.raises(ValueError, match="weight"):
+        S.multitask_fit(net, data, steps=1, weight=-1)
+    with pytest.raises(ValueError, match="MultiTaskSR"):
+        S.multitask_fit(create("blocknet", scale=2), data, steps=1)
+
+
+def test_fit_fusion_recovers_known_weights():
+    from srtutor.models.fusion import ContextWiseFusion, PixelWiseFusion
+
+    members = []
+    for seed in (0, 1):
+        torch.manual_seed(seed)
+        members.append(create("blocknet", scale=2, n_blocks=1, features=4))
+    lr = torch.rand(32, 3, 6, 6)
+    pwf = PixelWiseFusion(members, 2, 3, freeze_members=True)
+    with torch.no_grad():
+        o1, o2 = pwf.member_outputs(lr)
+        hr = 0.7 * o1 + 0.3 * o2
+    hist = S.fit_fusion(pwf, lr, hr, steps=400, lr_rate=1e-2, batch_size=16)
+    assert hist[-1] < hist[0]
+    assert pwf.weights.tolist() == pytest.approx([0.7, 0.3], abs=0.03)
+    cnf = ContextWiseFusion(members, 2, 3, freeze_members=True)
+    with torch.no_grad():  # an untrained CNF is the members' average
+        assert torch.allclose(cnf(lr), (o1 + o2) / 2, atol=1e-6)
+    S.fit_fusion(cnf, lr, hr, steps=50, lr_rate=1e-2)
+    fresh = [create("blocknet", scale=2, n_blocks=1, features=4) for _ in range(2)]
+    with pytest.raises(ValueError, match="freeze_members"):
+        S.fit_fusion(PixelWiseFusion(fresh, 2, 3), lr, hr, steps=1)
+    with pytest.raises(TypeError, match="fusion"):
+        S.fit_fusion(members[0], lr, hr, steps=1)

@@ -113,3 +113,49 @@ def test_sinc_and_poisson():
     assert float((y - x).std()) == pytest.approx(math.sqrt(127.5) / 255, rel=0.1)
     with pytest.raises(ValueError):
         sinc_kernel(21, 4.0)
+
+
+def _kind(step: str) -> str:
+    for k in ("sinc ωc", "blur", "resize", "noise", "jpeg"):
+        if k in step:
+            return {"sinc ωc": "sinc"}.get(k, k)
+    raise AssertionError(f"unknown step {step!r}")
+
+
+def test_second_order_follows_real_esrgan_order(monkeypatch):
+    """Real-ESRGAN's order: [blur, resize, noise, JPEG] then [blur, resize, noise] and the final
+    step [resize + sinc] -> JPEG or JPEG -> [resize + sinc]: two JPEGs, one ending each round,
+    none inside round 2. Checked on the operations actually called, not only on the log."""
+    import srtutor.realworld as RW
+
+    calls = []
+
+    def spy(name, fn):
+        def wrapped(*a, **k):
+            calls.append(name)
+            return fn(*a, **k)
+        return wrapped
+
+    for name, fn in (("blur", RW.blur), ("resize", RW.random_resize), ("resize", RW._resize_to), ("jpeg", RW.jpeg)):
+        monkeypatch.setattr(RW, {"blur": "blur", "jpeg": "jpeg"}.get(name, fn.__name__), spy(name, fn))
+    hr = _img(64, 64)
+    d = SecondOrderDegradation(4, seed=0)
+    finals = set()
+    for seed in range(40):
+        calls.clear()
+        lr, log = d.sample(hr, torch.Generator().manual_seed(seed))
+        assert lr.shape == (3, 16, 16)
+        r1 = [_kind(s) for s in log if s.startswith("[1]")]
+        r2 = [_kind(s) for s in log if s.startswith("[2]")]
+        final = tuple(_kind(s) for s in log if not s.startswith("["))
+        assert log == [s for s in log if s.startswith("[1]")] + [s for s in log if s.startswith("[2]")] + \
+            [s for s in log if not s.startswith("[")]
+        assert r1[-2:] == ["noise", "jpeg"] and r1[:-2] in ([], ["blur"], ["resize"], ["blur", "resize"])
+        assert r2[-1] == "noise" and r2[:-1] in ([], ["blur"], ["resize"], ["blur", "resize"])  # no JPEG inside
+        assert final in {("resize", "sinc", "jpeg"), ("resize", "jpeg"), ("jpeg", "resize", "sinc"), ("jpeg", "resize")}
+        finals.add(final[0])
+        # the functions ran in the logged order (noise is drawn inline)
+        expected = [{"sinc": "blur"}.get(k, k) for k in r1 + r2 + list(final) if k != "noise"]
+        assert calls == expected
+        assert calls.count("jpeg") == 2
+    assert finals == {"resize", "jpeg"}  # both orders of the final step occur

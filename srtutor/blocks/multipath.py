@@ -23,8 +23,12 @@ class MultiScaleResidualBlock(nn.Module):
     Two paths (3x3 and 5x5) exchange features after the first layer::
 
         S1 = relu(conv3(x)),  P1 = relu(conv5(x))
-        S2 = relu(conv3'([S1, P1])), P2 = relu(conv5'([P1, S1]))      # 2C channels each
+        S2 = relu(conv3'([S1, P1])), P2 = relu(conv5'([S1, P1]))      # 2C channels each
         out = conv1x1([S2, P2]) + x
+
+    Both second-layer convolutions read the same concatenation ``[S1, P1]`` (3x3 path first), as
+    in the authors' code (MIVRC/MSRN-PyTorch, ``MSRB.forward``); the paper's Eq. (2) writes
+    ``[P1, S1]`` for the 5x5 path, which only permutes that conv's input channels.
 
     Shape ``(N, C, H, W) -> (N, C, H, W)``; about ``2 (9 + 25) C^2`` weights plus the 1x1 fusion.
     """
@@ -39,7 +43,7 @@ class MultiScaleResidualBlock(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         s1, p1 = F.relu(self.conv3_1(x)), F.relu(self.conv5_1(x))
         s2 = F.relu(self.conv3_2(torch.cat([s1, p1], 1)))
-        p2 = F.relu(self.conv5_2(torch.cat([p1, s1], 1)))
+        p2 = F.relu(self.conv5_2(torch.cat([s1, p1], 1)))
         return self.fuse(torch.cat([s2, p2], 1)) + x
 
     def receptive_field(self) -> float:

@@ -12,6 +12,15 @@ after every (de)conv. *Dense* DBPN feeds each unit the concatenation of all prev
 outputs of the other resolution, compressed by a ``1 x 1`` conv; the reconstruction is a
 ``3 x 3`` conv on the concatenation of all HR maps.
 
+Checked against the authors' PyTorch code (alterzero/DBPN-Pytorch, ``dbpn.py`` with
+``base_networks.py``: ``Net`` = D-DBPN, ``T = 7``; ``dbpn_v1.py`` = DBPN-LL, ``T = 10``): same
+layers (every conv and deconv followed by a single-slope PReLU, the ``1 x 1`` compression also;
+the reconstruction conv without activation; the first up/down units without compression);
+same concatenation order — the *newest* map first, ``[H_t, ..., H_1]`` and ``[L_t, ..., L_1]``,
+also for the reconstruction; inputs and outputs in ``[0, 1]``, no mean shift, no global
+residual. Remaining deviations: ×3 (``(7, 3, 2)``, from the paper's text) is not in the
+authors' code; their weights load with :func:`srtutor.models.official.load_official`.
+
 The paper's D-DBPN (``n0 = 256``, ``nr = 64``, ``T = 7``) has 10,426,358 parameters at
 ×4 here (RGB, with biases and PReLU slopes; the survey lists 10.4M); :func:`dbpn_small`
 (``n0 = 32``, ``nr = 16``, ``T = 3``) has 142,278 parameters at ×2 and trains
@@ -92,11 +101,11 @@ class DBPN(nn.Module):
         self.reconstruct = nn.Conv2d(features * stages, channels, 3, padding=1)
 
     def forward(self, x):
-        lows = [self.extract(x)]
-        highs = [self.ups[0](lows[0])]
-        for up, down in zip(self.ups[1:], self.downs):
-            lows.append(down(torch.cat(highs, 1)))
-            highs.append(up(torch.cat(lows[1:], 1) if len(lows) > 2 else lows[-1]))
+        lows: list = []
+        highs = [self.ups[0](self.extract(x))]
+        for up, down in zip(self.ups[1:], self.downs):  # newest map first, as the authors concatenate
+            lows.insert(0, down(torch.cat(highs, 1)))
+            highs.insert(0, up(torch.cat(lows, 1)))
         return self.reconstruct(torch.cat(highs, 1))
 
 

@@ -63,8 +63,12 @@ class PixelWiseFusion(_Fusion):
         super().__init__(members, scale, channels, freeze_members)
         self.weights = nn.Parameter(torch.full((len(members),), 1.0 / len(members)))
 
+    def fuse(self, outputs: Sequence[Tensor]) -> Tensor:
+        """The fused image from the members' outputs (as :meth:`member_outputs` returns them)."""
+        return sum(w * y for w, y in zip(self.weights, outputs))
+
     def forward(self, x: Tensor) -> Tensor:
-        return sum(w * y for w, y in zip(self.weights, self.member_outputs(x)))
+        return self.fuse(self.member_outputs(x))
 
 
 class ContextWiseFusion(_Fusion):
@@ -83,18 +87,22 @@ class ContextWiseFusion(_Fusion):
         super().__init__(members, scale, channels, freeze_members)
         if kernel_size % 2 != 1:
             raise ValueError(f"kernel_size must be odd, got {kernel_size}")
-        self.fuse = nn.ModuleList(nn.Conv2d(channels, channels, kernel_size, padding=kernel_size // 2)
+        self.fusion_convs = nn.ModuleList(nn.Conv2d(channels, channels, kernel_size, padding=kernel_size // 2)
                                   for _ in members)
         c = kernel_size // 2
         with torch.no_grad():
-            for f in self.fuse:
+            for f in self.fusion_convs:
                 f.weight.zero_()
                 f.bias.zero_()
                 for i in range(channels):
                     f.weight[i, i, c, c] = 1.0 / len(members)
 
+    def fuse(self, outputs: Sequence[Tensor]) -> Tensor:
+        """The fused image ``Σ_j conv_j(outputs[j])`` from the members' outputs."""
+        return sum(f(y) for f, y in zip(self.fusion_convs, outputs))
+
     def forward(self, x: Tensor) -> Tensor:
-        return sum(f(y) for f, y in zip(self.fuse, self.member_outputs(x)))
+        return self.fuse(self.member_outputs(x))
 
 
 @register("cnf")

@@ -18,24 +18,38 @@ Tensor = torch.Tensor
 
 @legacy_names
 class MSRN(nn.Module):
-    """MSRN (Li et al. ECCV 2018), post-upsampling framework.
+    """MSRN (Li et al. ECCV 2018), post-upsampling framework. ``(N, C, H, W) -> (N, C, sH, sW)``.
 
     Head conv, ``n_blocks`` :class:`srtutor.blocks.MultiScaleResidualBlock`, hierarchical
-    feature fusion (``1x1`` conv over the head output and all block outputs, ``(B+1)C -> C``,
-    then a ``3x3`` conv), sub-pixel upsampler, output conv. 8 blocks of 64 channels give
-    6,078,019 parameters for ×4 (5,930,307 for ×2); the figure usually quoted is 6.3M (see
-    ``tests/test_models_design.py`` for the tolerance and the discussion).
+    feature fusion (``1x1`` conv over the concatenation ``[M_1, ..., M_B, head]`` of the block
+    outputs followed by the head output, ``(B+1)C -> C``, then a ``3x3`` conv), sub-pixel
+    upsampler, output conv; the DIV2K RGB mean is subtracted before the head and added back
+    at the end.
+
+    Checked against the authors' PyTorch code, MIVRC/MSRN-PyTorch ``MSRN/Test/code/model/msrn.py``
+    (the RGB models of the repository's README): same layers, same concatenation orders (the
+    head output comes *last* in the fusion, both second-layer convs of a block read
+    ``[S1, P1]``), same upsampler (``4C`` conv + shuffle per ×2 stage, one ``9C`` stage for ×3).
+    ``rgb_range=255`` computes in the authors' 0–255 range (their checkpoints need it,
+    :func:`srtutor.models.official.load_official`); the default ``1`` computes in srtutor's
+    ``[0, 1]`` range, the same function class. Remaining deviation: none in the layers.
+
+    Parameters: 8 blocks of 64 channels give 6,078,019 for ×4 (5,930,307 for ×2), exactly the
+    authors' code's count; the figure usually quoted is 6.3M (see
+    ``tests/test_models_design.py``).
     """
 
     upsampling = "post"
     supported_scales = (2, 3, 4, 8)
     _legacy_width = True  # srtutor 0.1: colors = image channels, channels = width
 
-    def __init__(self, scale: int = 2, *, channels: int = 3, n_blocks: int = 8, features: int = 64):
+    def __init__(self, scale: int = 2, *, channels: int = 3, n_blocks: int = 8, features: int = 64,
+                 rgb_range: float = 1.0):
         super().__init__()
         colors = channels
         channels = features
         self.scale, self.in_channels = scale, colors
+        self.rgb_range = float(rgb_range)
         self.sub_mean, self.add_mean = MeanShift(sign=-1), MeanShift(sign=1)
         self.head = conv(colors, channels)
         self.blocks = nn.ModuleList(MultiScaleResidualBlock(channels) for _ in range(n_blocks))
@@ -43,11 +57,14 @@ class MSRN(nn.Module):
         self.tail = nn.Sequential(PixelShuffleTail(channels, scale), conv(channels, colors))
 
     def forward(self, x: Tensor) -> Tensor:
-        h = self.head(self.sub_mean(x))
-        outs = [h]
+        h = self.head(self.sub_mean(x) * self.rgb_range)
+        outs = []
+        m = h
         for block in self.blocks:
-            outs.append(block(outs[-1]))
-        return self.add_mean(self.tail(self.fusion(torch.cat(outs, 1))))
+            m = block(m)
+            outs.append(m)
+        y = self.tail(self.fusion(torch.cat(outs + [h], 1)))
+        return self.add_mean(y / self.rgb_range)
 
 
 @register("msrn", model=MSRN)
