@@ -42,7 +42,6 @@ NOT_YET_CONVERTED = {
     "ch04_quality",
     "ch05_frameworks",
     "ch06_upsampling",
-    "ch07_network_design",
     "ch08_learning_strategies",
 }
 
