@@ -40,7 +40,6 @@ if not BOOK.is_dir():  # e.g. tests run against an installed wheel (scripts/chec
 NOT_YET_CONVERTED = {
     "ch05_frameworks",
     "ch06_upsampling",
-    "ch07_network_design",
     "ch08_learning_strategies",
 }
 
