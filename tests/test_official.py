@@ -258,3 +258,9 @@ def test_authors_carn_m_reproduces_paper_set14_b100(capsys, dataset):
     for s in (2, 3, 4):
         got = _cli_psnr(capsys, dataset, s)
         assert abs(got - paper[s]) < 0.2, (dataset, s, got, paper[s])
+
+
+def test_public_name():
+    import srtutor.models
+
+    assert srtutor.models.load_official is load_official
