@@ -27,13 +27,13 @@ __all__ = ["FIG8_MODELS", "FIG8_DATASETS", "FIG8_KWARGS", "ROW_NAME", "HR_720P",
 #: HR size of the Multi-Adds convention: 720p, ``(height, width)``.
 HR_720P = (720, 1280)
 #: registered models with published figures, oldest first.
-FIG8_MODELS = ("srcnn", "fsrcnn", "vdsr", "drcn", "lapsrn", "drrn", "memnet", "edsr-baseline", "carn", "msrn",
+FIG8_MODELS = ("srcnn", "fsrcnn", "vdsr", "drcn", "lapsrn", "drrn", "memnet", "edsr-baseline", "carn-m", "carn", "msrn",
                "dbpn", "edsr", "rdn", "rcan")
 #: the published row used for a registered model when it differs (the model's own paper's figures).
 ROW_NAME = {"vdsr": "vdsr-paper"}
 #: constructor options that give the published configuration (CARN's figures and its 1,592K
 #: parameters describe the multi-scale model; its x2 forward pass uses the x2 upsampler only).
-FIG8_KWARGS: dict[str, dict] = {"carn": {"multi_scale": True}}
+FIG8_KWARGS: dict[str, dict] = {"carn": {"multi_scale": True}, "carn-m": {"multi_scale": True}}
 #: the survey's accuracy axis: mean PSNR over these sets.
 FIG8_DATASETS = ("Set5", "Set14", "B100", "Urban100")
 

@@ -19,7 +19,10 @@ demonstration this module renders **synthetic faces** with exact ground truth:
 * :class:`LandmarkNet` — a small heatmap regressor (fully convolutional), trainable on the
   synthetic faces in seconds (:func:`train_landmark_net`);
 * :class:`HeatmapPriorLoss` — Super-FAN's heatmap loss with a frozen estimator:
-  ``mean (E(sr) − E(hr))²`` (or against given heatmaps); gradients reach ``sr`` only.
+  ``mean (E(sr) − E(hr))²`` (or against given heatmaps); gradients reach ``sr`` only;
+* :func:`face_sr_batch` and :func:`train_face_sr` — FSRNet-style face SR on the synthetic
+  faces: LR/bicubic-upsampled inputs with heatmap and parsing targets, and the training loop
+  with FSRNet's loss (the structural priors as extra supervision).
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ import torch.nn.functional as F
 Tensor = torch.Tensor
 
 __all__ = ["PARSING_CLASSES", "LANDMARKS", "synthetic_faces", "landmark_heatmaps", "LandmarkNet",
-           "train_landmark_net", "HeatmapPriorLoss", "heatmap_argmax"]
+           "train_landmark_net", "HeatmapPriorLoss", "heatmap_argmax", "face_sr_batch", "train_face_sr"]
 
 #: parsing labels of :func:`synthetic_faces`.
 PARSING_CLASSES = ("background", "skin", "eyes", "nose", "mouth")
@@ -206,3 +209,62 @@ class HeatmapPriorLoss(nn.Module):
             with torch.no_grad():
                 target = self.estimator(hr)
         return F.mse_loss(self.estimator(sr), target)
+
+
+def face_sr_batch(n: int, size: int, scale: int, *, seed: int = 0, sigma: Optional[float] = None) -> dict[str, Tensor]:
+    """``n`` :func:`synthetic_faces` prepared for pre-upsampling face SR (FSRNet's setting).
+
+    The LR face is MATLAB-bicubic ``↓scale`` of the HR face; the network's input is its
+    bicubic ``↑scale`` (clamped to [0, 1]). Heatmaps are :func:`landmark_heatmaps` with
+    ``sigma = size / 32`` pixels unless given.
+
+    Returns:
+        ``{"hr" (n, 3, S, S), "lr" (n, 3, S/s, S/s), "up" (n, 3, S, S), "heatmaps" (n, 5, S, S),
+        "parsing" (n, S, S) long, "landmarks" (n, 5, 2)}``.
+    """
+    from srtutor.resize import imresize
+
+    if size % scale:
+        raise ValueError(f"size must be a multiple of scale, got size={size}, scale={scale}")
+    d = synthetic_faces(n, size, seed=seed)
+    lr = imresize(d["image"], scale=1 / scale).clamp(0, 1)
+    up = imresize(lr, scale=scale).clamp(0, 1)
+    heat = landmark_heatmaps(d["landmarks"], (size, size), sigma=size / 32 if sigma is None else sigma)
+    return {"hr": d["image"], "lr": lr, "up": up, "heatmaps": heat, "parsing": d["parsing"],
+            "landmarks": d["landmarks"]}
+
+
+def train_face_sr(model: nn.Module, batch: dict[str, Tensor], *, steps: int = 300, prior_weight: float = 0.1,
+                  lr: float = 2e-3, batch_size: int = 16, seed: int = 0) -> list[float]:
+    """Train an :class:`srtutor.models.fsrnet.FSRNetLite` on a :func:`face_sr_batch` with
+    FSRNet's loss (:func:`srtutor.models.fsrnet.face_prior_loss`): image losses on the coarse and
+    final SR faces plus ``prior_weight`` × (heatmap MSE + parsing cross-entropy).
+
+    Adam with a cosine schedule from ``lr`` to 2 % of it; mini-batches drawn with a generator
+    seeded by ``seed``. ``prior_weight = 0`` with ``use_priors=False`` trains the no-prior
+    baseline on exactly the same batches. Returns the total loss of every step; the model is
+    left in eval mode.
+    """
+    from srtutor.models.fsrnet import face_prior_loss
+
+    if steps < 1 or batch_size < 1:
+        raise ValueError(f"steps and batch_size must be >= 1, got {steps}, {batch_size}")
+    g = torch.Generator().manual_seed(int(seed))
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, steps, eta_min=0.02 * lr)
+    n = batch["hr"].shape[0]
+    dev = next(model.parameters()).device
+    hist = []
+    model.train()
+    for _ in range(steps):
+        idx = torch.randint(0, n, (min(batch_size, n),), generator=g)
+        out = model(batch["up"][idx].to(dev), return_all=True)
+        loss, _ = face_prior_loss(out, batch["hr"][idx].to(dev), batch["heatmaps"][idx].to(dev),
+                                  batch["parsing"][idx].to(dev), prior_weight=prior_weight)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        sched.step()
+        hist.append(loss.item())
+    model.eval()
+    return hist

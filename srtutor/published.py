@@ -41,8 +41,10 @@ Corrections made with this provenance (see also :data:`SOURCES`):
 
 New rows: DRCN, DRRN, MemNet (×2/×3/×4 where confirmed), RDN (×2/×3/×4, no Manga109), RCAN
 (×2/×3/×4, five sets), DBPN (×2/×4, five sets), MSRN (×2/×3/×4, five sets, from the authors'
-README), CARN on Manga109 (SwinIR's Table 3: a re-evaluation) and ``vdsr-paper``. Not added (no
-text copy found): CARN-M, Manga109 for RDN/DRCN/DRRN/MemNet, DBPN ×3.
+README), CARN on Manga109 (SwinIR's Table 3: a re-evaluation), ``vdsr-paper`` and CARN-M (×2/×3/×4
+on four sets, the CARN paper's table; not checked against a text copy, but the authors' released
+CARN-M checkpoint evaluated with :mod:`srtutor.evaluate` reproduces them, see the book's
+appendix). Not added (no text copy found): Manga109 for RDN/DRCN/DRRN/MemNet, DBPN ×3.
 
 SRCNN's rows are its 9-5-5 model trained on ImageNet (TPAMI 2016); trained on T91 it gets
 about 0.2–0.4 dB less (Dong et al. 2016, Fig. 5). ``None`` marks a figure the source does not give.
@@ -59,14 +61,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
-__all__ = ["ROWS", "DATASETS", "METHODS", "SOURCES", "CHECKS", "PAPERS", "Source", "published", "published_rows",
-           "provenance", "reference", "markdown_table"]
+__all__ = ["ROWS", "DATASETS", "METHODS", "SOURCES", "CHECKS", "PAPERS", "CITATIONS", "Source", "published",
+           "published_rows", "provenance", "whose", "reference", "markdown_table"]
 
 #: benchmark sets in the order of the survey's tables.
 DATASETS = ("Set5", "Set14", "B100", "Urban100", "Manga109")
 #: methods in the order of the appendix table (oldest first).
 METHODS = ("bicubic", "srcnn", "fsrcnn", "espcn", "espcn-t91", "vdsr", "vdsr-paper", "drcn", "lapsrn", "drrn",
-           "memnet", "edsr-baseline", "carn", "msrn", "dbpn", "edsr", "rdn", "rcan")
+           "memnet", "edsr-baseline", "carn-m", "carn", "msrn", "dbpn", "edsr", "rdn", "rcan")
 
 
 @dataclass(frozen=True)
@@ -107,7 +109,7 @@ SOURCES: dict[str, Source] = {
     "rdn-paper": Source("zhang2018rdn", "Table (BI degradation)", "original"),
     "dbpn-paper": Source("haris2018dbpn", "Table (benchmark comparison)", "original"),
     "msrn-paper": Source("li2018msrn", "Table (benchmark comparison)", "original"),
-    "swinir-t3": Source("", "SwinIR (Liang et al., ICCVW 2021) Table 3", "re-evaluation", "ahn2018carn",
+    "swinir-t3": Source("liang2021swinir", "Table 3", "re-evaluation", "ahn2018carn",
                         "CARN on Manga109, which the CARN paper does not report"),
 }
 
@@ -343,6 +345,18 @@ ROWS: tuple[tuple[str, str, int, float, Optional[float], str, Optional[str]], ..
     ("carn", "Manga109", 2, 38.36, 0.9765, "swinir-t3", "swinir-text"),
     ("carn", "Manga109", 3, 33.50, 0.9440, "swinir-t3", "swinir-text"),
     ("carn", "Manga109", 4, 30.47, 0.9084, "swinir-t3", "swinir-text"),
+    ("carn-m", "Set5", 2, 37.53, 0.9583, "carn-paper", None),
+    ("carn-m", "Set14", 2, 33.26, 0.9141, "carn-paper", None),
+    ("carn-m", "B100", 2, 31.92, 0.8960, "carn-paper", None),
+    ("carn-m", "Urban100", 2, 31.23, 0.9193, "carn-paper", None),
+    ("carn-m", "Set5", 3, 33.99, 0.9236, "carn-paper", None),
+    ("carn-m", "Set14", 3, 30.08, 0.8367, "carn-paper", None),
+    ("carn-m", "B100", 3, 28.91, 0.8000, "carn-paper", None),
+    ("carn-m", "Urban100", 3, 27.55, 0.8385, "carn-paper", None),
+    ("carn-m", "Set5", 4, 31.92, 0.8903, "carn-paper", None),
+    ("carn-m", "Set14", 4, 28.42, 0.7762, "carn-paper", None),
+    ("carn-m", "B100", 4, 27.44, 0.7304, "carn-paper", None),
+    ("carn-m", "Urban100", 4, 25.62, 0.7694, "carn-paper", None),
 )
 
 
@@ -351,9 +365,45 @@ PAPERS: dict[str, str] = {
     "bicubic": "", "srcnn": "dong2016srcnn", "fsrcnn": "dong2016fsrcnn", "espcn": "shi2016espcn",
     "espcn-t91": "shi2016espcn", "vdsr": "kim2016vdsr", "vdsr-paper": "kim2016vdsr", "drcn": "kim2016drcn",
     "lapsrn": "lai2017lapsrn", "drrn": "tai2017drrn", "memnet": "tai2017memnet", "edsr-baseline": "lim2017edsr",
-    "carn": "ahn2018carn", "msrn": "li2018msrn", "dbpn": "haris2018dbpn", "edsr": "lim2017edsr",
+    "carn": "ahn2018carn", "carn-m": "ahn2018carn", "msrn": "li2018msrn", "dbpn": "haris2018dbpn", "edsr": "lim2017edsr",
     "rdn": "zhang2018rdn", "rcan": "zhang2018rcan",
 }
+
+
+#: short author-year labels of the papers the tables come from (BibTeX key -> label), used by :func:`whose`.
+CITATIONS: dict[str, str] = {
+    "zhang2018rcan": "Zhang et al., ECCV 2018 (RCAN)", "ahn2018carn": "Ahn et al., ECCV 2018 (CARN)",
+    "lim2017edsr": "Lim et al., CVPRW 2017 (EDSR)", "shi2016espcn": "Shi et al., CVPR 2016 (ESPCN)",
+    "kim2016vdsr": "Kim et al., CVPR 2016 (VDSR)", "kim2016drcn": "Kim et al., CVPR 2016 (DRCN)",
+    "tai2017drrn": "Tai et al., CVPR 2017 (DRRN)", "tai2017memnet": "Tai et al., ICCV 2017 (MemNet)",
+    "zhang2018rdn": "Zhang et al., CVPR 2018 (RDN)", "haris2018dbpn": "Haris et al., CVPR 2018 (DBPN)",
+    "li2018msrn": "Li et al., ECCV 2018 (MSRN)", "dong2016srcnn": "Dong et al., TPAMI 2016 (SRCNN)",
+    "dong2016fsrcnn": "Dong et al., ECCV 2016 (FSRCNN)", "lai2017lapsrn": "Lai et al., CVPR 2017 (LapSRN)",
+    "liang2021swinir": "Liang et al., ICCVW 2021 (SwinIR)",
+}
+
+
+def whose(row: dict) -> str:
+    """Whose evaluation a cell is, in words, from a row dict of :func:`published_rows`.
+
+    ``"original: <paper>, <table>"`` (the model's own paper), ``"re-evaluation in <paper>, <table>"``
+    (another paper evaluated or tabulated the model), ``"baseline, as tabulated in <paper>, <table>"``
+    (bicubic interpolation).
+
+        >>> whose(provenance("vdsr", "Set5", 2))
+        're-evaluation in Zhang et al., ECCV 2018 (RCAN), Table 3'
+        >>> whose(provenance("vdsr-paper", "Set5", 2))
+        'original: Kim et al., CVPR 2016 (VDSR), Table (benchmark comparison)'
+    """
+    where = ", ".join(x for x in (CITATIONS.get(row["source"], row["source"]), row["table"]) if x)
+    if row["kind"] == "original":
+        return f"original: {where}"
+    if row["kind"] == "baseline":
+        return f"baseline, as tabulated in {where}"
+    if not row["source"]:  # several later papers, or a paper without a BibTeX key here
+        src = SOURCES[row["source_id"]]
+        return f"re-evaluation: {src.table}"
+    return f"re-evaluation in {where}"
 
 
 def _row_dict(r: tuple) -> dict:

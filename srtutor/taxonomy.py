@@ -26,7 +26,8 @@ from typing import Iterator, Optional
 
 __all__ = ["Node", "Chapter", "TAXONOMY", "CHAPTERS", "walk", "leaves", "find",
            "topics_by_chapter", "plot_taxonomy", "ModelComponents", "FRAMEWORKS", "UPSAMPLINGS", "DESIGNS",
-           "LOSSES", "TABLE2", "TABLE2_CHECKED", "table2_markdown"]
+           "LOSSES", "TABLE2", "TABLE2_CHECKED", "table2_markdown", "Coverage", "COVERAGE_KINDS", "coverage",
+           "coverage_markdown"]
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ CHAPTERS: tuple[Chapter, ...] = (
     Chapter("ch08_learning_strategies", "Learning strategies and other improvements", "§3.4–3.5"),
     Chapter("ch09_domain_specific", "Domain-specific SR", "§5"),
     Chapter("ch10_unsupervised_future", "Unsupervised SR and future directions", "§4, §6"),
-    Chapter("appendix_benchmarks", "Benchmarks: the survey's results reproduced", "§3.6"),
+    Chapter("appendix_benchmarks", "Benchmarks: published figures, Table 2 and Fig. 8", "§3.6"),
 )
 
 
@@ -103,9 +104,11 @@ TAXONOMY = Node("Image super-resolution", "", "ch01_introduction", (
             "Pyramid pooling", "Wavelet transformation", "Desubpixel", "xUnit"]),
         _group("Learning strategies", "3.4", _LS, [
             "Loss functions", "Batch normalization", "Curriculum learning", "Multi-supervision"]),
-        _group("Other improvements", "3.5", _LS, [
-            "Context-wise network fusion", "Data augmentation", "Multi-task learning",
-            "Network interpolation", "Self-ensemble"]),
+        Node("Other improvements", "3.5", _LS, (
+            _leaf("Context-wise network fusion", "3.5.1", _LS),
+            _leaf("Data augmentation", "3.5.2", "ch03_datasets"),  # the dihedral augmentations of chapter 3
+            _leaf("Multi-task learning", "3.5.3", _LS), _leaf("Network interpolation", "3.5.4", _LS),
+            _leaf("Self-ensemble", "3.5.5", _LS))),
     )),
     _group("Unsupervised SR", "4", "ch10_unsupervised_future", [
         "Zero-shot SR", "Weakly-supervised SR", "Deep image prior"]),
@@ -337,4 +340,202 @@ def table2_markdown(rows: tuple[ModelComponents, ...] = TABLE2) -> str:
         cells = [r.name, r.venue, FRAMEWORKS[r.framework], UPSAMPLINGS[r.upsampling], *marks,
                  ", ".join(LOSSES[x] for x in r.losses), r.keywords, f"`{r.model}`" if r.model else ""]
         lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------- coverage of the survey
+@dataclass(frozen=True)
+class Coverage:
+    """One row of the coverage table: a topic of the survey and how the book covers it.
+
+    Attributes:
+        section: the survey section (``"3.3.3"``).
+        topic: the topic, as the survey names it.
+        chapter: the notebook of the book that covers it (a docname of :data:`CHAPTERS`).
+        kind: ``"runnable"`` (the chapter runs it with the package and measures something),
+            ``"figure"`` (the chapter draws it with the package, nothing measured) or
+            ``"pointer"`` (text only: the note says so and where to read further).
+        functions: what the chapter runs: dotted names of package objects
+            (``"srtutor.blocks.ResBlock"``) or registered models (``"model:vdsr"``, built with
+            :func:`srtutor.models.create`); empty for a pointer.
+        note: what is run, or, for a pointer, why it is one.
+    """
+
+    section: str
+    topic: str
+    chapter: str
+    kind: str
+    functions: tuple[str, ...] = ()
+    note: str = ""
+
+
+#: the kinds of :class:`Coverage` rows.
+COVERAGE_KINDS = ("runnable", "figure", "pointer")
+
+_R, _F, _P = "runnable", "figure", "pointer"
+
+# survey sections outside the tree of Fig. 1: (section, topic, chapter), in the survey's order
+_BEFORE = (
+    ("2.1", "Problem definition: the degradation model", "ch02_degradation"),
+    ("2.2", "Datasets for super-resolution", "ch03_datasets"),
+    ("2.3.1", "Peak signal-to-noise ratio", "ch04_quality"),
+    ("2.3.2", "Structural similarity", "ch04_quality"),
+    ("2.3.3", "Mean opinion score", "ch04_quality"),
+    ("2.3.4", "Learning-based perceptual quality", "ch10_unsupervised_future"),
+    ("2.3.5", "Task-based evaluation", "ch04_quality"),
+    ("2.3.6", "Other IQA methods (MS-SSIM, FSIM, IFC/VIF, NIQE)", "ch04_quality"),
+    ("2.4", "Operating channels", "ch04_quality"),
+    ("2.5", "Super-resolution challenges (NTIRE, PIRM)", "ch04_quality"),
+)
+# finer topics the survey names inside a leaf of the tree: leaf name -> ((section, topic, chapter), ...)
+_INSIDE = {
+    "Multi-path learning": (("3.3.3", "Global multi-path learning", "ch07_network_design"),
+                            ("3.3.3", "Local multi-path learning", "ch07_network_design"),
+                            ("3.3.3", "Scale-specific multi-path learning", "ch07_network_design")),
+    "Loss functions": (("3.4.1", "Pixel loss", "ch08_learning_strategies"),
+                       ("3.4.1", "Content loss", "ch08_learning_strategies"),
+                       ("3.4.1", "Texture loss", "ch08_learning_strategies"),
+                       ("3.4.1", "Adversarial loss", "ch08_learning_strategies"),
+                       ("3.4.1", "Cycle consistency loss", "ch08_learning_strategies"),
+                       ("3.4.1", "Total variation loss", "ch08_learning_strategies"),
+                       ("3.4.1", "Prior-based loss", "ch09_domain_specific")),
+}
+_AFTER = (
+    ("3.6", "State-of-the-art super-resolution models (Table 2, Fig. 8)", "appendix_benchmarks"),
+    ("6.1", "Future directions: network design", "ch10_unsupervised_future"),
+    ("6.2", "Future directions: learning strategies", "ch10_unsupervised_future"),
+    ("6.3", "Future directions: evaluation metrics", "ch10_unsupervised_future"),
+    ("6.4", "Future directions: unsupervised super-resolution", "ch10_unsupervised_future"),
+    ("6.5", "Future directions: towards real-world scenarios", "ch10_unsupervised_future"),
+)
+
+# what each chapter runs for a topic: topic -> (kind, functions, note[, chapter if not the tree's])
+_RUNS: dict[str, tuple] = {
+    "Problem definition: the degradation model": (_R, ("srtutor.degradation.Degradation", "srtutor.resize.imresize",
+                                                       "srtutor.degradation.RandomDegradation"),
+                                                  "BI/BD/DN pipelines, MATLAB imresize, random degradations"),
+    "Datasets for super-resolution": (_R, ("srtutor.data.load_benchmark", "srtutor.data.augment",
+                                           "srtutor.data.PairedPatchDataset"), "benchmark sets, LR/HR pairs, patches"),
+    "Peak signal-to-noise ratio": (_R, ("srtutor.metrics.psnr",), "PSNR and its conventions"),
+    "Structural similarity": (_R, ("srtutor.metrics.ssim", "srtutor.metrics.ssim_map"), "SSIM and its maps"),
+    "Mean opinion score": (_P, (), "described in words; a simulated rater panel is not run yet"),
+    "Learning-based perceptual quality": (_R, ("srtutor.unsupervised.fit_nss_model", "srtutor.unsupervised.nss_distance"),
+                                          "a NIQE-style model fitted to natural-scene statistics; learned CNN "
+                                          "metrics (Ma et al., NIMA) are pointers"),
+    "Task-based evaluation": (_P, (), "described in words; no downstream task is measured yet"),
+    "Other IQA methods (MS-SSIM, FSIM, IFC/VIF, NIQE)": (_R, ("srtutor.metrics.ms_ssim",),
+                                                         "MS-SSIM; FSIM and VIF are in the package (srtutor.iqa)"),
+    "Operating channels": (_R, ("srtutor.color.rgb_to_y", "srtutor.evaluate.evaluate_images"),
+                           "RGB vs Y, border crop and rounding, each worth a measured number of dB"),
+    "Super-resolution challenges (NTIRE, PIRM)": (_P, (), "not covered yet: read the NTIRE 2017 and PIRM 2018 reports"),
+    "Pre-upsampling SR": (_R, ("model:srcnn", "model:vdsr", "srtutor.models.create"), "trained and timed"),
+    "Post-upsampling SR": (_R, ("model:fsrcnn", "model:espcn", "model:edsr-baseline"), "trained and timed"),
+    "Progressive upsampling SR": (_R, ("model:lapsrn",), "trained and timed"),
+    "Iterative up-and-down sampling SR": (_R, ("model:dbpn-small",), "trained and timed"),
+    "Nearest neighbour": (_R, ("srtutor.upsample.nearest_kernel", "srtutor.upsample.interpolate"), "kernels, PSNR"),
+    "Bilinear": (_R, ("srtutor.upsample.linear_kernel", "srtutor.upsample.interpolate"), "kernels, PSNR"),
+    "Bicubic": (_R, ("srtutor.upsample.cubic_kernel", "srtutor.upsample.interpolate"), "kernels, PSNR"),
+    "Transposed convolution": (_R, ("srtutor.upsample.TransposedConvUpsample", "srtutor.upsample.checkerboard_score"),
+                               "the checkerboard, measured"),
+    "Sub-pixel layer": (_R, ("srtutor.upsample.SubPixelConv", "srtutor.upsample.pixel_shuffle"),
+                        "sub-pixel convolution as a reshape"),
+    "Meta upscale module": (_R, ("model:metasr-small", "srtutor.upsample.position_projection"), "any scale, trained"),
+    "Residual learning": (_R, ("srtutor.blocks.ResBlock", "srtutor.blocks.GlobalResidual"), "block ablation"),
+    "Recursive learning": (_R, ("srtutor.blocks.RecursiveConv", "srtutor.blocks.RecursiveResidualUnit"),
+                           "shared weights, receptive field"),
+    "Multi-path learning": (_R, ("srtutor.blocks.MultiScaleResidualBlock", "srtutor.blocks.ScaleSpecificHeads"),
+                            "the three kinds below"),
+    "Global multi-path learning": (_P, (), "described in words (LapSRN's two paths are run in chapter 5)"),
+    "Local multi-path learning": (_R, ("srtutor.blocks.MultiScaleResidualBlock",), "MSRN's two-kernel block"),
+    "Scale-specific multi-path learning": (_R, ("srtutor.blocks.ScaleSpecificHeads",), "shared body, per-scale heads"),
+    "Dense connections": (_R, ("srtutor.blocks.DenseBlock", "srtutor.blocks.ResidualDenseBlock"), "block ablation"),
+    "Attention mechanism": (_R, ("srtutor.blocks.ChannelAttention", "srtutor.blocks.RCAB",
+                                 "srtutor.blocks.NonLocalBlock"), "channel and non-local attention"),
+    "Advanced convolution": (_R, ("srtutor.blocks.dilated_conv", "srtutor.blocks.group_conv",
+                                  "srtutor.blocks.DepthwiseSeparableConv"), "parameters and receptive fields"),
+    "Region-recursive learning": (_R, ("srtutor.models.pixel_recursive.TinyPixelRecursiveSR",),
+                                  "a tiny pixel-recursive model"),
+    "Pyramid pooling": (_R, ("srtutor.blocks.PyramidPooling",), "the block, its receptive field"),
+    "Wavelet transformation": (_R, ("srtutor.blocks.haar_dwt", "srtutor.blocks.haar_iwt"), "Haar analysis/synthesis"),
+    "Desubpixel": (_R, ("srtutor.blocks.Desubpixel",), "the inverse of pixel shuffle"),
+    "xUnit": (_R, ("srtutor.blocks.XUnit",), "the spatial activation"),
+    "Loss functions": (_R, ("srtutor.losses.CombinedLoss",), "one network trained with each loss"),
+    "Pixel loss": (_R, ("srtutor.losses.L1Loss", "srtutor.losses.L2Loss", "srtutor.losses.CharbonnierLoss"),
+                   "L1, L2, Charbonnier"),
+    "Content loss": (_R, ("srtutor.losses.ContentLoss",), "perceptual loss on a feature network"),
+    "Texture loss": (_R, ("srtutor.losses.TextureLoss", "srtutor.losses.gram_matrix"), "Gram matrices"),
+    "Adversarial loss": (_R, ("srtutor.losses.AdversarialLoss", "srtutor.losses.PatchDiscriminator"), "a GAN fine-tune"),
+    "Cycle consistency loss": (_P, (), "the formula only; srtutor.losses.CycleConsistencyLoss is not trained yet"),
+    "Total variation loss": (_R, ("srtutor.losses.TVLoss", "srtutor.losses.total_variation"), "TV as a denoiser"),
+    "Prior-based loss": (_P, (), "a face-region weighted loss is run in chapter 9; a landmark or parsing prior "
+                                 "term is not run yet"),
+    "Batch normalization": (_R, ("model:blocknet",), "with and without BN"),
+    "Curriculum learning": (_R, ("srtutor.strategies.CurriculumSchedule", "srtutor.strategies.curriculum_train"),
+                            "easy-to-hard scales"),
+    "Multi-supervision": (_R, ("srtutor.strategies.MultiSupervisionLoss", "model:memnet-lite"),
+                          "recursive supervision"),
+    "Context-wise network fusion": (_P, (), "described in words; the package's model cnf is not run in the book yet"),
+    "Data augmentation": (_R, ("srtutor.data.augment",), "the eight dihedral transforms"),
+    "Multi-task learning": (_P, (), "described in words; the package's model multitask-sr is not run in the book yet"),
+    "Network interpolation": (_R, ("srtutor.strategies.interpolate_networks",), "the perception-distortion knob"),
+    "Self-ensemble": (_R, ("srtutor.strategies.SelfEnsemble",), "x8 geometric self-ensemble"),
+    "Zero-shot SR": (_R, ("srtutor.unsupervised.zssr",), "ZSSR on a blurred LR image"),
+    "Weakly-supervised SR": (_R, ("srtutor.unsupervised.estimate_gaussian_kernel",),
+                             "kernel estimated from the LR image; cycle-in-cycle GANs in words"),
+    "Deep image prior": (_R, ("srtutor.unsupervised.deep_image_prior",), "PSNR over iterations"),
+    "Depth map SR": (_R, ("srtutor.domains.GuidedDepthNet", "srtutor.domains.joint_bilateral_upsample"),
+                     "guided vs unguided depth SR"),
+    "Face image SR": (_R, ("srtutor.domains.train_weighted_sr", "srtutor.domains.region_psnr"),
+                      "face-region loss and score"),
+    "Hyperspectral image SR": (_R, ("srtutor.domains.guided_hsi_fusion", "srtutor.domains.sam"), "RGB-guided fusion"),
+    "Real-world image SR": (_R, ("srtutor.realworld.SecondOrderDegradation",),
+                            "second-order degradation pipeline (the real paired datasets in words)",
+                            "ch10_unsupervised_future"),
+    "Video SR": (_R, ("srtutor.domains.multiframe_sr", "srtutor.domains.phase_correlation"), "multi-frame SR"),
+    "Other applications": (_P, (), "described in words: SR as a pre-processing step for other tasks"),
+    "State-of-the-art super-resolution models (Table 2, Fig. 8)": (
+        _R, ("srtutor.taxonomy.table2_markdown", "srtutor.complexity.fig8_rows", "srtutor.published.provenance",
+             "srtutor.evaluate.evaluate_images"), "Table 2, Fig. 8 redrawn, published figures with provenance"),
+    "Future directions: network design": (_P, (), "a pointer to chapter 7"),
+    "Future directions: learning strategies": (_P, (), "a pointer to chapter 8"),
+    "Future directions: evaluation metrics": (_R, ("srtutor.unsupervised.nss_distance",), "a blind quality score"),
+    "Future directions: unsupervised super-resolution": (_R, ("srtutor.unsupervised.zssr",), "chapter 10's §4 part"),
+    "Future directions: towards real-world scenarios": (_R, ("srtutor.realworld.SecondOrderDegradation",
+                                                             "model:metasr-small"),
+                                                        "random degradations, arbitrary scales"),
+}
+
+
+def coverage() -> list[Coverage]:
+    """The coverage table: every topic of the survey (§2–§6) with the chapter that covers it.
+
+    Rows come in the survey's order: the preliminaries of §2 (not in the tree of Fig. 1), the
+    leaves of :data:`TAXONOMY` (each followed by the finer topics the survey names inside it,
+    e.g. the kinds of loss of §3.4.1), then §3.6 and the future directions of §6. A row's
+    chapter is the tree's unless the record of what each chapter runs names another; its kind and
+    functions come from that record (a topic missing from it is a ``"pointer"``).
+    """
+    def row(section: str, topic: str, chapter: Optional[str]) -> Coverage:
+        kind, funcs, note, *where = _RUNS.get(topic, (_P, (), "described in words"))
+        return Coverage(section, topic, where[0] if where else (chapter or ""), kind, tuple(funcs), note)
+
+    out = [row(*r) for r in _BEFORE]
+    for leaf in leaves():
+        out.append(row(leaf.section, leaf.name, leaf.chapter))
+        out += [row(*r) for r in _INSIDE.get(leaf.name, ())]
+    out += [row(*r) for r in _AFTER]
+    return out
+
+
+def coverage_markdown(rows: Optional[list[Coverage]] = None) -> str:
+    """:func:`coverage` as a Markdown table: section, topic, chapter, kind, what runs."""
+    rows = coverage() if rows is None else rows
+    titles = {c.docname: ("Appendix" if not c.docname.startswith("ch") else f"{int(c.docname[2:4])}") + f". {c.title}"
+              for c in CHAPTERS}
+    lines = ["| § | topic | chapter | kind | what runs |", "|---|---|---|---|---|"]
+    for r in rows:
+        what = ", ".join(f"`{f.removeprefix('srtutor.')}`" for f in r.functions)
+        what = f"{what} — {r.note}" if what and r.note else (what or r.note)
+        lines.append(f"| {r.section} | {r.topic} | {titles.get(r.chapter, r.chapter)} | {r.kind} | "
+                     f"{what.replace('|', '/')} |")
     return "\n".join(lines)

@@ -93,6 +93,40 @@ def test_dsrn_weights_shared_over_time_and_both_paths_learn():
         create("dsrn", scale=5)
 
 
+def test_dsrn_forward_all_is_the_recurrence_unrolled():
+    torch.manual_seed(0)
+    m = create("dsrn", scale=2, features=8, steps=3).eval()
+    torch.nn.init.normal_(m.rec.weight, std=0.05)
+    x = torch.rand(1, 3, 6, 5)
+    with torch.no_grad():
+        three, five = m.forward_all(x), m.forward_all(x, steps=5)
+        out = m(x)
+    assert len(three) == 3 and len(five) == 5
+    for a, b in zip(three, five):  # the same shared weights: step t does not depend on T
+        assert torch.equal(a, b)
+    assert torch.allclose(out, torch.stack(three).mean(0))
+    assert not torch.allclose(five[0], five[4])  # later steps differ (the paths keep exchanging)
+    with pytest.raises(ValueError, match="steps"):
+        m.forward_all(x, steps=0)
+    view = m.at_step(2)
+    assert count_parameters(view) == count_parameters(m)  # shares the weights
+    with torch.no_grad():
+        assert torch.equal(view(x), three[1])
+    with pytest.raises(ValueError, match="t must"):
+        m.at_step(0)
+
+
+def test_dsrn_trains_with_every_step_supervised():
+    from srtutor.train import train
+    torch.manual_seed(0)
+    m = create("dsrn", scale=2, features=8, steps=2)
+    hr = torch.rand(4, 3, 16, 16)
+    lr = F.avg_pool2d(hr, 2)
+    data = torch.utils.data.TensorDataset(lr, hr)
+    hist = train(m, data, steps=3, batch_size=2, outputs="all", device="cpu", progress=False, log_every=1)
+    assert hist.step[-1] == 3 and all(math.isfinite(v) for v in hist.loss)
+
+
 # --------------------------------------------------------------------------- context-wise fusion
 def _members():
     return [create("espcn", scale=2, channels=1), create("fsrcnn", scale=2, channels=1),

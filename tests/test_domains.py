@@ -168,3 +168,16 @@ def test_synthetic_clip_and_multiframe_gain():
     assert float(psnr(multi, frames[0], crop_border=4)) > float(psnr(single, frames[0], crop_border=4)) + 1
     with pytest.raises(ValueError, match="shifts"):
         D.multiframe_sr(lr, shifts[:2], 2)
+
+
+def test_guided_depth_net_starts_as_the_unguided_one():
+    """Same seed: identical shared weights, and the zero-initialised guide adds nothing at first."""
+    torch.manual_seed(3)
+    g = D.GuidedDepthNet(features=8, depth=4, guided=True)
+    torch.manual_seed(3)
+    u = D.GuidedDepthNet(features=8, depth=4, guided=False)
+    d, rgb = torch.rand(2, 1, 12, 12), torch.rand(2, 3, 12, 12)
+    assert torch.equal(g(d, rgb), u(d))
+    for k, v in u.state_dict().items():
+        assert torch.equal(g.state_dict()[k], v), k
+    assert float(g.g_in[-1].weight.abs().sum()) == 0 and float(g.g_in[0].weight.abs().sum()) > 0

@@ -43,10 +43,14 @@ def test_added_rows_typed_from_the_checked_copies():
     assert published("dbpn", "Set14", 4) == (28.82, 0.786) and published("dbpn", "Manga109", 2) == (38.89, 0.9775)
     assert published("rcan", "Manga109", 4) == (31.22, 0.9173)
     carn_manga = provenance("carn", "Manga109", 3)
-    assert carn_manga["psnr"] == 33.50 and carn_manga["kind"] == "re-evaluation" and carn_manga["source"] == ""
+    assert carn_manga["psnr"] == 33.50 and carn_manga["kind"] == "re-evaluation" and carn_manga["source"] == "liang2021swinir"
     assert published("msrn", "Manga109", 4) == (30.17, 0.9034)
     assert published("drcn", "Set14", 2) is None  # the two text copies disagree: left out
-    assert published("carn-m", "Set5", 4) is None
+    # CARN-M: the CARN paper's table, not checked against a text copy (the appendix measures the
+    # authors' checkpoint against these figures)
+    assert published("carn-m", "Set5", 4) == (31.92, 0.8903) and published("carn-m", "Manga109", 2) is None
+    assert all(r["kind"] == "original" and r["checked"] == [] for r in published_rows("carn-m"))
+    assert len(published_rows("carn-m")) == 12
     assert all(r["checked"] for m in ("drcn", "drrn", "memnet", "rdn", "rcan", "dbpn", "msrn")
                for r in published_rows(m))
 
@@ -60,3 +64,17 @@ def test_published_figures_order_as_the_literature_says():
                     assert r["psnr"] > bic[0] + 0.5, r
     seq = [published(m, "Set5", 4)[0] for m in ("srcnn", "vdsr", "drcn", "drrn", "memnet", "carn", "rdn", "rcan")]
     assert seq == sorted(seq)
+
+
+def test_whose_names_the_evaluation():
+    from srtutor.published import whose
+
+    assert whose(provenance("vdsr", "Set5", 2)) == "re-evaluation in Zhang et al., ECCV 2018 (RCAN), Table 3"
+    assert whose(provenance("vdsr-paper", "Set5", 2)).startswith("original: Kim et al., CVPR 2016 (VDSR)")
+    assert whose(provenance("bicubic", "B100", 3)).startswith("baseline, as tabulated in Zhang et al.")
+    assert whose(provenance("edsr-baseline", "Set5", 2)).startswith("re-evaluation: lightweight-SR comparison tables")
+    assert whose(provenance("carn", "Manga109", 2)) == "re-evaluation in Liang et al., ICCVW 2021 (SwinIR), Table 3"
+    assert whose(provenance("carn", "Manga109", 2)) and whose(provenance("carn", "Set5", 2)).startswith(
+        "original: Ahn et al.")
+    for r in published_rows():  # every cell says whose it is
+        assert whose(r).startswith(("original: ", "re-evaluation", "baseline, ")), r

@@ -236,10 +236,17 @@ class GuidedDepthNet(nn.Module):
     """A small RGB-guided depth SR network (the "deep" counterpart of joint bilateral upsampling).
 
     Input: the bicubic-upsampled, hole-filled depth (1 channel) and, when ``guided``, the HR RGB
-    image (3 channels) through its own two-layer encoder; a few 3x3 conv layers predict a
-    residual that is added to the upsampled depth — the design of the early guided depth-SR
-    CNNs (e.g. MSG-Net, Hui et al. 2016, in a much smaller form). ``guided=False`` gives the
-    same network without the RGB branch, for a fair "does the guide help?" comparison.
+    image (3 channels) through its own two-layer encoder, whose features are added to the depth
+    features; a few 3x3 conv layers predict a residual that is added to the upsampled depth —
+    the design of the early guided depth-SR CNNs (e.g. MSG-Net, Hui et al. 2016, in a much
+    smaller form). ``guided=False`` gives the same network without the RGB branch, for a fair
+    "does the guide help?" comparison.
+
+    The guide branch cannot hurt at the start: it is built *after* the shared layers (so that
+    under the same ``torch.manual_seed`` the guided and unguided networks get identical depth
+    branch and body weights) and its last convolution starts at zero, so an untrained guided
+    network computes exactly what the unguided one computes; training adds from the guide only
+    what lowers the loss.
 
     ``forward(depth_up (N, 1, H, W), rgb (N, 3, H, W) or None) -> (N, 1, H, W)``.
     """
@@ -247,12 +254,15 @@ class GuidedDepthNet(nn.Module):
         super().__init__()
         self.guided = guided
         self.d_in = nn.Conv2d(1, features, 3, padding=1)
-        self.g_in = nn.Sequential(nn.Conv2d(3, features, 3, padding=1), nn.ReLU(inplace=True),
-                                  nn.Conv2d(features, features, 3, padding=1)) if guided else None
         body: list[nn.Module] = []
         for _ in range(depth - 2):
             body += [nn.ReLU(inplace=True), nn.Conv2d(features, features, 3, padding=1)]
         self.body = nn.Sequential(*body, nn.ReLU(inplace=True), nn.Conv2d(features, 1, 3, padding=1))
+        self.g_in = nn.Sequential(nn.Conv2d(3, features, 3, padding=1), nn.ReLU(inplace=True),
+                                  nn.Conv2d(features, features, 3, padding=1)) if guided else None
+        if self.g_in is not None:
+            nn.init.zeros_(self.g_in[-1].weight)
+            nn.init.zeros_(self.g_in[-1].bias)
 
     def forward(self, depth_up: Tensor, rgb: Optional[Tensor] = None) -> Tensor:
         f = self.d_in(depth_up)

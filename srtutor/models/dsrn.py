@@ -71,17 +71,53 @@ class DSRN(nn.Module):
         nn.init.zeros_(self.rec.weight)
         nn.init.zeros_(self.rec.bias)
 
-    def forward(self, x: Tensor, all_outputs: bool = False):
+    def forward_all(self, x: Tensor, steps: int | None = None) -> list[Tensor]:
+        """The predictions ``[ŷ_1, ..., ŷ_T]`` of every recurrent step, each ``(N, C, sH, sW)``.
+
+        ``steps`` (default ``self.steps``) runs the shared weights for another number of
+        steps. The training engine supervises every ``ŷ_t`` with ``outputs="all"``
+        (:class:`srtutor.losses.MultiSupervisionLoss`, the paper's recurrent supervision).
+        """
+        steps = self.steps if steps is None else int(steps)
+        if steps < 1:
+            raise ValueError(f"steps must be >= 1, got {steps}")
         base = F.interpolate(x, scale_factor=self.scale, mode="bicubic", align_corners=False)
         s_l = self.head_lr(x)
         s_h = self.f_up(s_l)
         preds = []
-        for _ in range(self.steps):
+        for _ in range(steps):
             s_l = self.f_ll(s_l) + self.f_down(s_h)
             s_h = self.f_hh(s_h) + self.f_up(s_l)
             preds.append(base + self.rec(s_h))
+        return preds
+
+    def at_step(self, t: int) -> "DSRNStep":
+        """A view of this network that outputs ``ŷ_t`` alone (shared weights, nothing copied):
+        ``(N, C, H, W) -> (N, C, sH, sW)``, runnable by :func:`srtutor.models.upscale` and
+        :func:`srtutor.train.evaluate`, to score each recurrent step."""
+        return DSRNStep(self, t)
+
+    def forward(self, x: Tensor, all_outputs: bool = False):
+        preds = self.forward_all(x)
         out = torch.stack(preds).mean(0)
         return (out, preds) if all_outputs else out
+
+
+class DSRNStep(nn.Module):
+    """The prediction ``ŷ_t`` of step ``t`` of a :class:`DSRN` (see :meth:`DSRN.at_step`)."""
+
+    upsampling = "post"
+    supported_scales = DSRN.supported_scales
+
+    def __init__(self, net: DSRN, t: int):
+        super().__init__()
+        if isinstance(t, bool) or not isinstance(t, int) or t < 1:
+            raise ValueError(f"t must be a step number >= 1, got {t!r}")
+        self.net, self.t = net, t
+        self.scale, self.in_channels = net.scale, net.in_channels
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.net.forward_all(x, steps=self.t)[-1]
 
 
 @register("dsrn")
@@ -90,4 +126,4 @@ def dsrn(scale: int = 2, **kw) -> DSRN:
     return DSRN(scale=scale, **kw)
 
 
-__all__ = ["DSRN"]
+__all__ = ["DSRN", "DSRNStep"]
