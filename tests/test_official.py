@@ -29,7 +29,7 @@ _spec = importlib.util.spec_from_file_location("official_fixture_gen", FIX / "ge
 gen = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(gen)
 CASES = torch.load(FIX / "reference.pt", weights_only=True)
-FORWARD = sorted(k for k, c in CASES.items() if "outputs" in c)
+FORWARD = sorted(k for k, c in CASES.items() if "outputs" in c and "layout" in c)
 
 CARN_M = Path(__file__).resolve().parents[2] / "shared" / "data" / "official" / "carn_m.pth"
 needs_carn_m = pytest.mark.skipif(not CARN_M.is_file(), reason=f"the authors' CARN-M checkpoint is not at {CARN_M} "
@@ -214,6 +214,15 @@ def test_known_checkpoints_are_documented():
 
 
 # ----------------------------------------------------------------------------- the authors' CARN-M
+@needs_carn_m
+def test_authors_carn_m_file_equals_authors_network():
+    """The released weights in srtutor's CARN-M compute what the authors' network computes with them."""
+    c = CASES["carn-m-authors-file"]
+    net = load_official("carn-m", CARN_M)
+    for s, ref in c["released_outputs"].items():
+        assert torch.allclose(_run(net, c["input"], int(s)), ref, rtol=0, atol=1e-5), s
+
+
 @needs_carn_m
 def test_authors_carn_m_file_loads_every_scale():
     multi = load_official("carn-m", CARN_M)
