@@ -111,8 +111,10 @@ _ALL = [
     *[_r("srcnn", s, {2: 16, 3: 11, 4: 8}[s], 16, 5e-4, 800, 500_000, loss="l2") for s in (2, 3, 4)],
     # VDSR: one network for x2/x3/x4 as in the paper (36x36 HR patches, divisible by 2, 3 and 4)
     _r("vdsr", 2, 18, 16, 2e-4, 2400, 200_000, name="vdsr-x234", loss="l2", scales=(2, 3, 4), grad_clip=1.0),
-    # LapSRN x4 with a loss on both pyramid levels; its first level is the x2 model
-    _r("lapsrn", 4, 16, 16, 2e-4, 3000, 200_000, loss="charbonnier", deep_supervision=True, serves=(2, 4)),
+    # LapSRN x4 with a loss on both pyramid levels; its first level is the x2 model. paper=False: the
+    # shipped file was trained with srtutor 0.1's variant (4x4 feature deconvolution, biased image branch)
+    _r("lapsrn", 4, 16, 16, 2e-4, 3000, 200_000, loss="charbonnier", deep_supervision=True, serves=(2, 4),
+       kwargs={"paper": False}),
     # EDSR-baseline: x2 from scratch, x3/x4 from the x2 weights (Lim et al. 2017)
     _r("edsr-baseline", 2, 24, 16, 5e-4, 2000, 300_000, data="T91 (paper: DIV2K)"),
     *[_r("edsr-baseline", s, {3: 16, 4: 12}[s], 16, 2e-4, 600, 300_000, data="T91 (paper: DIV2K)",

@@ -397,6 +397,6 @@ def fit_fusion(fusion: nn.Module, lr: Tensor, hr: Tensor, *, steps: int, lr_rate
         opt.zero_grad()
         loss.backward()
         opt.step()
-        hist.append(float(loss))
+        hist.append(loss.item())
     fusion.train(was_training)
     return hist

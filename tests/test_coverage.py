@@ -91,3 +91,17 @@ def test_a_wrong_record_is_caught():
                             ("srtutor.blocks.NoSuchBlock",))
     with pytest.raises(AttributeError):
         _resolve(bad.functions[0])
+
+
+def test_every_function_a_chapter_runs_is_tested():
+    """Each package function or model that a runnable row names is exercised by some test file."""
+    tests = {p.name: p.read_text() for p in Path(__file__).resolve().parent.glob("test_*.py") if p.name != Path(__file__).name}
+    missing = []
+    for row in ROWS:
+        for f in row.functions:
+            short = f.split(":", 1)[-1].rsplit(".", 1)[-1]
+            pat = re.compile(rf"[\"']{re.escape(short)}[\"']") if f.startswith("model:") else re.compile(
+                rf"\b{re.escape(short)}\b")
+            if not any(pat.search(text) for text in tests.values()):
+                missing.append(f"{row.section} {f}")
+    assert not missing, f"no test file uses: {missing}"

@@ -177,3 +177,60 @@ def test_pyiqa_psnr_color_spaces():
     yiq = arch.psnr(a, b, test_y_channel=True).double()  # default: YIQ's full-range Y
     full = metrics.psnr(color.rgb_to_y(sr, full_range=True), color.rgb_to_y(hr, full_range=True), reduction="none")
     torch.testing.assert_close(yiq, full, rtol=0, atol=1e-3)
+
+
+# ------------------------------------------------------------------ srtutor.metrics.conventions against the libraries
+# (the book's "same image in six libraries" table uses these reproductions where a library is missing)
+
+
+def _png_batch(n=3, h=48, w=56, seed=1):
+    sr, hr = _pair(n, 3, h, w, seed)
+    return sr, hr
+
+
+def test_conventions_reproduce_torchmetrics_defaults():
+    tmi = pytest.importorskip("torchmetrics.image")
+    from srtutor.metrics import conventions
+
+    sr, hr = _png_batch()
+    a, b = sr.float(), hr.float()
+    rep = conventions.score_as("torchmetrics", sr, hr)
+    assert tmi.PeakSignalNoiseRatio(data_range=1.0)(a, b).item() == pytest.approx(rep["psnr"], abs=1e-4)
+    assert tmi.StructuralSimilarityIndexMeasure(data_range=1.0)(a, b).item() == pytest.approx(rep["ssim"], abs=2e-5)
+
+
+def test_conventions_reproduce_kornia_defaults():
+    kornia = pytest.importorskip("kornia")
+    from srtutor.metrics import conventions
+
+    sr, hr = _png_batch()
+    a, b = sr.float(), hr.float()
+    rep = conventions.score_as("kornia", sr, hr)
+    assert kornia.metrics.psnr(a, b, 1.0).item() == pytest.approx(rep["psnr"], abs=1e-4)
+    assert kornia.metrics.ssim(a, b, 11).mean().item() == pytest.approx(rep["ssim"], abs=2e-5)
+
+
+def test_conventions_reproduce_pyiqa_defaults():
+    pyiqa = pytest.importorskip("pyiqa")
+    from srtutor.metrics import conventions
+
+    sr, hr = _png_batch()
+    a, b = sr.float(), hr.float()
+    rep = conventions.score_as("pyiqa", sr, hr)
+    assert pyiqa.create_metric("psnr", device="cpu")(a, b).mean().item() == pytest.approx(rep["psnr"], abs=1e-4)
+    # pyiqa clamps negative contrast-structure values at 0 (F.relu); none occur on these images
+    assert pyiqa.create_metric("ssim", device="cpu")(a, b).mean().item() == pytest.approx(rep["ssim"], abs=1e-4)
+
+
+def test_conventions_reproduce_basicsr_defaults():
+    bm = pytest.importorskip("basicsr.metrics")
+    from srtutor.metrics import conventions
+
+    sr, hr = _png_batch(1, 64, 64)
+    rgb_sr, rgb_hr = _hwc255(sr[0]), _hwc255(hr[0])
+    bgr_sr, bgr_hr = rgb_sr[..., ::-1].copy(), rgb_hr[..., ::-1].copy()
+    rep = conventions.score_as("basicsr", sr, hr, crop_border=4)
+    assert bm.calculate_psnr(bgr_sr, bgr_hr, 4, test_y_channel=True) == pytest.approx(rep["psnr"], abs=1e-4)
+    assert bm.calculate_ssim(bgr_sr, bgr_hr, 4, test_y_channel=True) == pytest.approx(rep["ssim"], abs=1e-5)
+    swapped = conventions.score_as("basicsr", sr, hr, crop_border=4, bgr=False)
+    assert bm.calculate_psnr(rgb_sr, rgb_hr, 4, test_y_channel=True) == pytest.approx(swapped["psnr"], abs=1e-4)

@@ -74,3 +74,24 @@ def test_dbpn_concatenates_newest_first():
     l2 = net.downs[1](torch.cat([h2, h1], 1))
     h3 = net.ups[2](torch.cat([l2, l1], 1))
     torch.testing.assert_close(net(x), net.reconstruct(torch.cat([h3, h2, h1], 1)))
+
+
+def test_lapsrn_feature_upconv_is_matconvnet_crop_0101():
+    # MatConvNet ConvTranspose(upsample 2, crop [0 1 0 1]) of a 3x3 filter: scatter x[i, j] * f[u, v]
+    # to (2i + u, 2j + v) over the full (2H + 1) x (2W + 1) grid, keep rows/columns 0 .. 2H-1
+    from srtutor.models.lapsrn import _CroppedUpconv
+    up = _CroppedUpconv(1, 1, 3, stride=2)
+    x = torch.rand(1, 1, 3, 4)
+    f, b = up.weight[0, 0].detach(), up.bias.detach()
+    full = torch.zeros(7, 9)
+    for i in range(3):
+        for j in range(4):
+            full[2 * i: 2 * i + 3, 2 * j: 2 * j + 3] += x[0, 0, i, j] * f
+    torch.testing.assert_close(up(x)[0, 0].detach(), full[:6, :8] + b)
+
+
+def test_lapsrn_paper_form_counts():
+    # init_LapSRN_model.m, depth 10, Y: weights 576 + L (11 * 36,864 + 576 + 16) -> x4: 812,768 (paper: 812K)
+    net = create("lapsrn", scale=4)
+    assert sum(p.numel() for n, p in net.named_parameters() if n.endswith("weight")) == 812_768
+    assert all(up.bias is None for up in net.images)

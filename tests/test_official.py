@@ -29,7 +29,7 @@ _spec = importlib.util.spec_from_file_location("official_fixture_gen", FIX / "ge
 gen = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(gen)
 CASES = torch.load(FIX / "reference.pt", weights_only=True)
-FORWARD = sorted(k for k, c in CASES.items() if "outputs" in c)
+FORWARD = sorted(k for k, c in CASES.items() if "outputs" in c and "layout" in c)
 
 CARN_M = Path(__file__).resolve().parents[2] / "shared" / "data" / "official" / "carn_m.pth"
 needs_carn_m = pytest.mark.skipif(not CARN_M.is_file(), reason=f"the authors' CARN-M checkpoint is not at {CARN_M} "
@@ -215,6 +215,15 @@ def test_known_checkpoints_are_documented():
 
 # ----------------------------------------------------------------------------- the authors' CARN-M
 @needs_carn_m
+def test_authors_carn_m_file_equals_authors_network():
+    """The released weights in srtutor's CARN-M compute what the authors' network computes with them."""
+    c = CASES["carn-m-authors-file"]
+    net = load_official("carn-m", CARN_M)
+    for s, ref in c["released_outputs"].items():
+        assert torch.allclose(_run(net, c["input"], int(s)), ref, rtol=0, atol=1e-5), s
+
+
+@needs_carn_m
 def test_authors_carn_m_file_loads_every_scale():
     multi = load_official("carn-m", CARN_M)
     x = torch.rand(1, 3, 9, 11, generator=torch.Generator().manual_seed(0))
@@ -258,3 +267,9 @@ def test_authors_carn_m_reproduces_paper_set14_b100(capsys, dataset):
     for s in (2, 3, 4):
         got = _cli_psnr(capsys, dataset, s)
         assert abs(got - paper[s]) < 0.2, (dataset, s, got, paper[s])
+
+
+def test_public_name():
+    import srtutor.models
+
+    assert srtutor.models.load_official is load_official

@@ -228,3 +228,16 @@ def test_fit_fusion_recovers_known_weights():
         S.fit_fusion(PixelWiseFusion(fresh, 2, 3), lr, hr, steps=1)
     with pytest.raises(TypeError, match="fusion"):
         S.fit_fusion(members[0], lr, hr, steps=1)
+
+
+def test_fusion_gives_a_y_member_its_bicubic_chroma():
+    from srtutor.models.fusion import ContextWiseFusion
+
+    torch.manual_seed(0)
+    ynet = create("blocknet", scale=2, n_blocks=1, features=4, channels=1)
+    lr = torch.rand(2, 3, 6, 6) * 0.5 + 0.25
+    cnf = ContextWiseFusion([ynet, ynet], 2, 3)  # the average of one member twice is that member
+    with torch.no_grad():
+        fused = cnf(lr)
+    ref = srtutor.models.upscale(ynet, lr, clamp=False)
+    assert torch.allclose(fused, ref, atol=1e-5)

@@ -127,3 +127,5 @@ def count_parameters(model: nn.Module, *, trainable_only: bool = True) -> int:
 from srtutor.models.inference import framework, predict, upscale  # noqa: E402  (after register)
 # model ``name`` at ``scale`` with srtutor's shipped weights (the zoo uses create(), defined above)
 from srtutor.models.zoo import pretrained  # noqa: E402
+# the authors' released checkpoints in srtutor models (adapters per family, srtutor.models.official)
+from srtutor.models.official import load_official  # noqa: E402

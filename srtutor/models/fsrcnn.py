@@ -7,6 +7,14 @@ convolution with stride ``scale`` (:class:`srtutor.upsample.TransposedConvUpsamp
 Parameters of FSRCNN(56, 12, 4) on Y: the paper counts weights only,
 ``25·56 + 56·12 + 4·9·12·12 + 12·56 + 81·56 = 12,464``; PyTorch also counts
 173 biases and 172 PReLU slopes: ``12,809`` (independent of the scale).
+
+Reference: the paper (Dong et al. 2016, §3.2: conv5 ``d``, conv1 ``s``, ``m`` x conv3 ``s``, conv1
+``d``, PReLU after each — one slope per channel, Caffe's default —, deconv ``9 x 9`` stride
+``s``). The authors' Caffe training files (``FSRCNN_train.zip`` of the project page, not in a
+public repository; a copy of its prototxt on GitHub) use unpadded convolutions on training
+patches; here every conv is
+zero-padded ("same") and the deconvolution is cropped to exactly ``s`` times the input
+(:func:`srtutor.upsample.deconv_padding`). Remaining deviation: that border handling.
 """
 
 from __future__ import annotations

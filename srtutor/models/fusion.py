@@ -13,7 +13,8 @@ learned layers (a stacking ensemble):
 The members may follow any framework (pre- or post-upsampling, Y or RGB): each is given the input
 it expects by :func:`srtutor.models.inference.prepare_input` and called by
 :func:`srtutor.models.inference.forward_sr`, and its output is brought to the fused model's
-channel count. ``freeze_members=True`` trains only the fusion layers (the paper fine-tunes either
+channel count (a Y-channel member of an RGB fusion gets the bicubic-upscaled chroma, as
+:func:`srtutor.models.upscale` gives it). ``freeze_members=True`` trains only the fusion layers (the paper fine-tunes either
 way). The fused model takes the LR image (``upsampling = "post"``).
 """
 
@@ -25,7 +26,8 @@ import torch
 import torch.nn as nn
 
 from srtutor.models import create, register
-from srtutor.models.inference import forward_sr, prepare_input, to_model_channels
+from srtutor.color import rgb_to_ycbcr, ycbcr_to_rgb
+from srtutor.models.inference import bicubic_upsample, forward_sr, prepare_input, to_model_channels
 
 Tensor = torch.Tensor
 
@@ -51,7 +53,13 @@ class _Fusion(nn.Module):
         outs = []
         for m in self.members:
             y = forward_sr(m, prepare_input(m, x, self.scale, size), self.scale, size)
-            outs.append(to_model_channels(y, self.in_channels) if y.shape[1] != self.in_channels else y)
+            if y.shape[1] == 1 and self.in_channels == 3 and x.shape[1] == 3:
+                # a Y-channel member: its Y with the bicubic-upscaled chroma, as srtutor.models.upscale does
+                ycc = bicubic_upsample(rgb_to_ycbcr(x), size)
+                y = ycbcr_to_rgb(torch.cat([y.clamp(0, 1), ycc[:, 1:]], 1))
+            elif y.shape[1] != self.in_channels:
+                y = to_model_channels(y, self.in_channels)
+            outs.append(y)
         return outs
 
 

@@ -113,7 +113,7 @@ class Adapter(NamedTuple):
 
 
 _ADAPTERS: list[Adapter] = []
-_loaded = False
+_loaded = _loading = False
 
 
 def register_adapter(*names: str, layout: str = "authors", source: str,
@@ -145,14 +145,19 @@ def register_adapter(*names: str, layout: str = "authors", source: str,
 
 
 def _load_adapter_modules() -> None:
-    global _loaded
-    if _loaded:
+    """Import every ``srtutor/models/official_*.py`` once (each registers its adapters)."""
+    global _loaded, _loading
+    if _loaded or _loading:
         return
-    _loaded = True
-    package = __name__.rsplit(".", 1)[0]
-    for mod in sorted(m.name for m in pkgutil.iter_modules(importlib.import_module(package).__path__)):
-        if mod.startswith("official_"):
-            importlib.import_module(f"{package}.{mod}")
+    _loading = True
+    try:
+        package = __name__.rsplit(".", 1)[0]
+        for mod in sorted(m.name for m in pkgutil.iter_modules(importlib.import_module(package).__path__)):
+            if mod.startswith("official_"):
+                importlib.import_module(f"{package}.{mod}")
+        _loaded = True
+    finally:
+        _loading = False
 
 
 def known_checkpoints() -> dict[str, dict[str, Any]]:

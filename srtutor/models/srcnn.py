@@ -15,6 +15,12 @@ setting    paper (weights)      with biases
 
 The paper uses unpadded ("valid") convolutions and a smaller output; here the convolutions are
 zero-padded ("same") so that output and input sizes agree — the parameter count is unchanged.
+
+Reference: the papers (Dong et al. ECCV 2014 §3, TPAMI 2016 §3: conv ``f1`` + ReLU, conv ``f2`` +
+ReLU, conv ``f3``, with biases). The authors' Caffe/MATLAB code (``SRCNN_train.zip`` of the
+project page) is not in a public repository and was not available to check against. Remaining
+deviation: the padding above (the authors' nets are "valid"; farther than
+``(f1 + f2 + f3 - 3) / 2`` pixels from the border both give the same values).
 """
 
 from __future__ import annotations

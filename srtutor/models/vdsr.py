@@ -6,6 +6,13 @@ learning, survey §3.3.1).
 
 Parameters (Y): weights ``9·64 + 18·9·64·64 + 9·64 = 664,704``; with the ``19·64 + 1 = 1,217``
 biases ``665,921`` — the "665K" of the paper and the survey.
+
+Reference: the paper (Kim et al. 2016, §3.1 and Fig. 2: ``d = 20`` layers ``3 x 3 x 64``, zero
+padding that keeps the size, ReLU after every layer but the last, residual added to the
+interpolated input). The authors' MatConvNet code (``VDSR_code.zip`` of the project page) is not
+in a public repository and was not available to check against; no layer deviates from the
+paper's description. The gradient clipping of the paper is a training setting
+(:mod:`srtutor.recipes`).
 """
 
 from __future__ import annotations
