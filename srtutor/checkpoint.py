@@ -146,8 +146,9 @@ def load_model_file(path: PathLike, name: Optional[str] = None, scale: Optional[
         device: where the network goes.
 
     Returns:
-        ``(model, info)``, the model in evaluation mode, ``info`` = ``{"kind": "srtutor"|"official",
-        "name", "scale", "path"}`` (+ ``"source"`` for released ones, ``"meta"`` for srtutor's).
+        A pair ``(model, info)``. The model is in evaluation mode; ``info`` is a dict with the keys
+        ``kind`` (``"srtutor"`` or ``"official"``), ``name``, ``scale`` and ``path``, plus
+        ``source`` for released checkpoints and ``meta`` for srtutor's.
 
     Raises:
         ValueError: unreadable file, a model or scale that does not fit (the message starts with

@@ -9,7 +9,8 @@ checkpoint (its model is read from the file), or a checkpoint released by a pape
 ``--model`` naming its model (:mod:`srtutor.models.official`)::
 
     python -m srtutor upscale photo.png photo_x4.png --model carn-m --checkpoint carn_m.pth --scale 4
- Large images run in overlapping tiles
+
+Large images run in overlapping tiles
 (:func:`srtutor.tiling.tiled_upscale`; ``--tile 0`` disables tiling), with a progress bar over
 the tiles on a terminal (``--no-progress`` hides it, ``--progress`` forces it). Y-only models
 (SRCNN, FSRCNN, ESPCN …) super-resolve the luminance and upscale Cb/Cr bicubically. The output

@@ -246,9 +246,9 @@ def verify_set(name: str, root: Optional[PathLike] = None) -> dict:
     """Compare a set's folder with the pinned manifest (count and sha256 of every file).
 
     Returns:
-        ``{"set", "folder", "expected", "ok", "missing": [file names], "mismatched": [file
-        names], "extra": [file names]}``; ``ok`` when nothing is missing or mismatched
-        (extra image files are listed, not counted against the set).
+        A dict with the keys ``set``, ``folder``, ``expected``, ``ok``, and the lists of file
+        names ``missing``, ``mismatched`` and ``extra``; ``ok`` is true when nothing is missing or
+        mismatched (extra image files are listed, not counted against the set).
     """
     canon = benchmark_name(name, training=True)
     folder = set_folder(canon, root)

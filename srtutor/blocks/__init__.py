@@ -37,7 +37,8 @@ wavelet transform         :func:`haar_dwt`, :func:`haar_iwt`,         (chapter 7
                           (:mod:`~srtutor.blocks.wavelet`)
 desubpixel                :class:`Desubpixel`, :class:`Subpixel`      (chapter 7)
                           (:mod:`~srtutor.blocks.desubpixel`)
-xUnit                     :class:`XUnit` (:mod:`~srtutor.blocks.xunit`)  (chapter 7's BlockNet)
+xUnit                     :class:`XUnit`                              (chapter 7's BlockNet)
+                          (:mod:`~srtutor.blocks.xunit`)
 pixel-recursive learning  :class:`MaskedConv2d`                       TinyPixelRecursiveSR (a toy,
                           (:mod:`~srtutor.blocks.pixel_recursive`)    :mod:`srtutor.models.pixel_recursive`)
 ========================  ==========================================  ============================

@@ -62,7 +62,7 @@ def _batch(x: Tensor) -> Tensor:
 
 
 def ssim_uniform(sr: Tensor, hr: Tensor, *, win_size: int = 7, data_range: float = 1.0) -> Tensor:
-    """scikit-image's default SSIM: a ``win_size``² uniform window, sample covariances.
+    """scikit-image's default SSIM: a ``win_size`` × ``win_size`` uniform window, sample covariances.
 
     ``structural_similarity(hr, sr, data_range=L, channel_axis=-1)`` with its defaults
     (``gaussian_weights=False``, ``use_sample_covariance=True``, ``K1 = 0.01``, ``K2 = 0.03``):
