@@ -17,12 +17,16 @@ demonstration this module renders **synthetic faces** with exact ground truth:
   :data:`PARSING_CLASSES`;
 * :func:`landmark_heatmaps` — Gaussian heatmaps ``(N, K, H, W)`` (peak 1 at each landmark);
 * :class:`LandmarkNet` — a small heatmap regressor (fully convolutional), trainable on the
-  synthetic faces in seconds (:func:`train_landmark_net`);
+  synthetic faces in seconds (:func:`srtutor.domains.face.train_landmark_net`);
 * :class:`HeatmapPriorLoss` — Super-FAN's heatmap loss with a frozen estimator:
   ``mean (E(sr) − E(hr))²`` (or against given heatmaps); gradients reach ``sr`` only;
-* :func:`face_sr_batch` and :func:`train_face_sr` — FSRNet-style face SR on the synthetic
-  faces: LR/bicubic-upsampled inputs with heatmap and parsing targets, and the training loop
-  with FSRNet's loss (the structural priors as extra supervision).
+* :func:`face_sr_batch` — FSRNet-style face SR data from the synthetic faces: LR and
+  bicubic-upsampled inputs with heatmap and parsing targets.
+
+This module holds data and pieces only; the training loops that use them are applications of the
+training engine and live in :mod:`srtutor.domains.face` (:func:`~srtutor.domains.face.train_landmark_net`,
+:func:`~srtutor.domains.face.train_face_sr`, with FSRNet's loss: the structural priors as extra
+supervision).
 """
 
 from __future__ import annotations
@@ -37,7 +41,7 @@ import torch.nn.functional as F
 Tensor = torch.Tensor
 
 __all__ = ["PARSING_CLASSES", "LANDMARKS", "synthetic_faces", "landmark_heatmaps", "LandmarkNet",
-           "train_landmark_net", "HeatmapPriorLoss", "heatmap_argmax", "face_sr_batch", "train_face_sr"]
+           "HeatmapPriorLoss", "heatmap_argmax", "face_sr_batch"]
 
 #: parsing labels of :func:`synthetic_faces`.
 PARSING_CLASSES = ("background", "skin", "eyes", "nose", "mouth")
@@ -164,24 +168,6 @@ class LandmarkNet(nn.Module):
         return self.body(x)
 
 
-def train_landmark_net(net: LandmarkNet, images: Tensor, heatmaps: Tensor, *, steps: int = 200,
-                       lr: float = 2e-3, batch: int = 16, seed: int = 0) -> list[float]:
-    """Fit ``net`` to ``heatmaps`` (MSE, Adam) on random mini-batches; returns the loss per step."""
-    g = torch.Generator().manual_seed(seed)
-    opt = torch.optim.Adam(net.parameters(), lr=lr)
-    hist = []
-    net.train()
-    for _ in range(steps):
-        idx = torch.randint(0, images.shape[0], (min(batch, images.shape[0]),), generator=g)
-        loss = F.mse_loss(net(images[idx]), heatmaps[idx])
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        hist.append(loss.item())
-    net.eval()
-    return hist
-
-
 class HeatmapPriorLoss(nn.Module):
     """Super-FAN-style prior loss: ``mean (E(sr) − E(hr))²`` with a frozen heatmap estimator ``E``.
 
@@ -233,38 +219,3 @@ def face_sr_batch(n: int, size: int, scale: int, *, seed: int = 0, sigma: Option
     return {"hr": d["image"], "lr": lr, "up": up, "heatmaps": heat, "parsing": d["parsing"],
             "landmarks": d["landmarks"]}
 
-
-def train_face_sr(model: nn.Module, batch: dict[str, Tensor], *, steps: int = 300, prior_weight: float = 0.1,
-                  lr: float = 2e-3, batch_size: int = 16, seed: int = 0) -> list[float]:
-    """Train an :class:`srtutor.models.fsrnet.FSRNetLite` on a :func:`face_sr_batch` with
-    FSRNet's loss (:func:`srtutor.models.fsrnet.face_prior_loss`): image losses on the coarse and
-    final SR faces plus ``prior_weight`` × (heatmap MSE + parsing cross-entropy).
-
-    Adam with a cosine schedule from ``lr`` to 2 % of it; mini-batches drawn with a generator
-    seeded by ``seed``. ``prior_weight = 0`` with ``use_priors=False`` trains the no-prior
-    baseline on exactly the same batches. Returns the total loss of every step; the model is
-    left in eval mode.
-    """
-    from srtutor.models.fsrnet import face_prior_loss
-
-    if steps < 1 or batch_size < 1:
-        raise ValueError(f"steps and batch_size must be >= 1, got {steps}, {batch_size}")
-    g = torch.Generator().manual_seed(int(seed))
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, steps, eta_min=0.02 * lr)
-    n = batch["hr"].shape[0]
-    dev = next(model.parameters()).device
-    hist = []
-    model.train()
-    for _ in range(steps):
-        idx = torch.randint(0, n, (min(batch_size, n),), generator=g)
-        out = model(batch["up"][idx].to(dev), return_all=True)
-        loss, _ = face_prior_loss(out, batch["hr"][idx].to(dev), batch["heatmaps"][idx].to(dev),
-                                  batch["parsing"][idx].to(dev), prior_weight=prior_weight)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        sched.step()
-        hist.append(loss.item())
-    model.eval()
-    return hist

@@ -505,7 +505,7 @@ _RUNS: dict[str, tuple] = {
     "Depth map SR": (_R, ("srtutor.domains.GuidedDepthNet", "srtutor.domains.joint_bilateral_upsample"),
                      "guided vs unguided depth SR"),
     "Face image SR": (_R, ("srtutor.domains.train_weighted_sr", "srtutor.domains.region_psnr",
-                           "srtutor.priors.train_face_sr", "model:fsrnet-lite"),
+                           "srtutor.domains.train_face_sr", "model:fsrnet-lite"),
                       "face-region loss and score; FSRNet-style landmark/parsing priors as extra supervision"),
     "Hyperspectral image SR": (_R, ("srtutor.domains.guided_hsi_fusion", "srtutor.domains.sam"), "RGB-guided fusion"),
     "Real-world image SR": (_R, ("srtutor.realworld.SecondOrderDegradation",),

@@ -272,19 +272,6 @@ def test_heatmap_prior_loss_frozen_estimator_and_gradient_to_sr():
     assert not est.training
 
 
-def test_landmark_net_learns_synthetic_faces():
-    torch.manual_seed(0)
-    data = priors.synthetic_faces(48, 32, seed=0)
-    heat = priors.landmark_heatmaps(data["landmarks"], (32, 32), sigma=1.5)
-    net = priors.LandmarkNet(features=16)
-    hist = priors.train_landmark_net(net, data["image"], heat, steps=150, seed=0)
-    assert sum(hist[-10:]) / 10 < 0.5 * sum(hist[:10]) / 10
-    test = priors.synthetic_faces(16, 32, seed=99)
-    with torch.no_grad():
-        err = (priors.heatmap_argmax(net(test["image"])) - test["landmarks"]).norm(dim=-1)
-    assert err.median() < 3.0  # pixels, on unseen faces
-
-
 # --------------------------------------------------------------------------- FSRNet-style face model
 def test_fsrnet_shapes_loss_and_prior_ablation():
     torch.manual_seed(0)

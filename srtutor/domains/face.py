@@ -1,7 +1,12 @@
 """Face SR (survey §5.2): a face box for scikit-image's ``astronaut``, box and skin-colour masks,
 face-aware evaluation (:func:`region_psnr`) and a facial-prior loss that weights the face more
-(:func:`weighted_l1_loss`), with a small loop that trains with it. Real systems need real faces
-(CelebA, FFHQ) and real priors (landmarks, parsing maps, identity).
+(:func:`weighted_l1_loss`), with a small loop that trains with it (:func:`train_weighted_sr`).
+On the synthetic faces of :mod:`srtutor.priors` (exact landmarks and parsing maps):
+:func:`train_landmark_net` fits the small heatmap estimator that Super-FAN's prior loss
+(:class:`srtutor.priors.HeatmapPriorLoss`, survey §3.4.1) freezes, and :func:`train_face_sr`
+trains FSRNet-lite with its structural priors as extra supervision. All three are thin calls of
+the training engine (:func:`srtutor.train.train`). Real systems need real faces (CelebA, FFHQ)
+and real priors (landmarks, parsing maps, identity).
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from typing import Optional, Sequence
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 
 from srtutor._checks import as_batch, check_image, check_positive_int, check_same_shape
 from srtutor.color import rgb_to_ycbcr
@@ -17,7 +23,8 @@ from srtutor.train import train
 
 Tensor = torch.Tensor
 
-__all__ = ["ASTRONAUT_FACE_BOX", "box_mask", "skin_mask", "region_psnr", "weighted_l1_loss", "train_weighted_sr"]
+__all__ = ["ASTRONAUT_FACE_BOX", "box_mask", "skin_mask", "region_psnr", "weighted_l1_loss", "train_weighted_sr",
+           "train_landmark_net", "train_face_sr"]
 
 
 #: ``(y, x, h, w)`` of the face (hair to chin) in scikit-image's 512x512 ``astronaut`` image
@@ -103,3 +110,70 @@ def _crops(inp: Tensor, target: Tensor, weight: Tensor, patch: int, batch_size: 
         xs = torch.randint(0, W - patch + 1, (batch_size,), generator=g)
         yield tuple(torch.stack([t[:, y:y + patch, x:x + patch] for y, x in zip(ys, xs)])
                     for t in (inp, target, weight))
+
+
+def _draws(tensors: Sequence[Tensor], batch_size: int, seed: int):
+    """Endless mini-batches of rows of ``tensors`` (all of the same length ``n``): each batch is
+    ``min(batch_size, n)`` indices drawn with replacement (``torch.randint``) from a generator
+    seeded by ``seed``, the draws of the original loops of :func:`train_landmark_net` and
+    :func:`train_face_sr`."""
+    g = torch.Generator().manual_seed(int(seed))
+    n = int(tensors[0].shape[0])
+    while True:
+        idx = torch.randint(0, n, (min(batch_size, n),), generator=g)
+        yield tuple(t[idx] for t in tensors)
+
+
+def train_landmark_net(net: nn.Module, images: Tensor, heatmaps: Tensor, *, steps: int = 200,
+                       lr: float = 2e-3, batch: int = 16, seed: int = 0) -> list[float]:
+    """Fit a heatmap estimator (e.g. :class:`srtutor.priors.LandmarkNet`) to ``heatmaps``: MSE,
+    Adam at a constant rate ``lr``, ``steps`` steps on mini-batches of ``min(batch, N)`` faces
+    drawn with replacement by a generator seeded by ``seed``.
+
+    ``images``: ``(N, C, H, W)`` in [0, 1] (e.g. :func:`srtutor.priors.synthetic_faces`);
+    ``heatmaps``: ``(N, K, H, W)`` in [0, 1] (:func:`srtutor.priors.landmark_heatmaps`). Trained on
+    the HR faces and then frozen, the network is the face-alignment estimator of Super-FAN's
+    prior loss (Bulat & Tzimiropoulos, CVPR 2018; :class:`srtutor.priors.HeatmapPriorLoss`).
+    The network stays on its device (the batches go to it), in full precision. Returns the loss
+    of every step; the network is left in eval mode.
+    """
+    if images.ndim != 4 or heatmaps.ndim != 4 or images.shape[0] != heatmaps.shape[0] \
+            or images.shape[-2:] != heatmaps.shape[-2:]:
+        raise ValueError(f"images (N, C, H, W) and heatmaps (N, K, H, W) must share N, H and W, got "
+                         f"{tuple(images.shape)} and {tuple(heatmaps.shape)}")
+    check_positive_int(steps, "steps")
+    check_positive_int(batch, "batch")
+    hist = train(net, _draws((images, heatmaps), batch, seed), steps=steps, lr=lr, loss=F.mse_loss,
+                 schedule="constant", device=None, amp=False, log_every=1, progress=False,
+                 forward=lambda m, b: (m(b[0]), b[1]))
+    return hist.loss
+
+
+def train_face_sr(model: nn.Module, batch: dict[str, Tensor], *, steps: int = 300, prior_weight: float = 0.1,
+                  lr: float = 2e-3, batch_size: int = 16, seed: int = 0) -> list[float]:
+    """Train an :class:`srtutor.models.fsrnet.FSRNetLite` on a :func:`srtutor.priors.face_sr_batch`
+    with FSRNet's loss (Chen et al., CVPR 2018; :func:`srtutor.models.fsrnet.face_prior_loss`):
+    image losses on the coarse and final SR faces plus ``prior_weight`` × (heatmap MSE + parsing
+    cross-entropy).
+
+    ``batch``: ``"up"`` ``(N, 3, S, S)`` (the bicubic-upsampled LR faces, the network's input) and
+    ``"hr"`` ``(N, 3, S, S)`` in [0, 1], ``"heatmaps"`` ``(N, 5, S, S)`` in [0, 1] and ``"parsing"``
+    ``(N, S, S)`` class indices. Adam with a cosine schedule from ``lr`` to 2 % of it;
+    mini-batches of ``min(batch_size, N)`` faces drawn with replacement by a generator seeded by
+    ``seed``. ``prior_weight = 0`` with ``use_priors=False`` trains the no-prior baseline on
+    exactly the same batches. The model stays on its device (the batches go to it), in full
+    precision. Returns the total loss of every step; the model is left in eval mode.
+    """
+    from srtutor.models.fsrnet import face_prior_loss
+
+    check_positive_int(steps, "steps")
+    check_positive_int(batch_size, "batch_size")
+    data = _draws((batch["up"], batch["hr"], batch["heatmaps"], batch["parsing"]), batch_size, seed)
+
+    def loss(out, target):
+        return face_prior_loss(out, *target, prior_weight=prior_weight)[0]
+
+    hist = train(model, data, steps=steps, lr=lr, loss=loss, schedule="cosine", min_lr_ratio=0.02,
+                 device=None, amp=False, log_every=1, progress=False,
+                 forward=lambda m, b: (m(b[0], return_all=True), b[1:]))
+    return hist.loss
