@@ -329,10 +329,11 @@ def execute_notebook(src: str, dst: str, parameters: dict, cwd: str, env: dict[s
 
 
 def execute_all(jobs_list: list[tuple[Path, Path]], parameters: dict, env: dict[str, str], jobs: int,
-                claims_dir: Path | None = None, heartbeat: float = 0.0) -> list[dict]:
+                claims_dir: Path | None = None, heartbeat: float = 0.0, enforce_claims: bool = True) -> list[dict]:
     """Execute ``(src, dst)`` pairs, ``jobs`` at a time; print a line per notebook as it ends.
 
-    Each notebook's claims go to ``claims_dir/<path of the notebook>.json``.
+    Each notebook's claims go to ``claims_dir/<path of the notebook>.json``. With
+    ``enforce_claims`` a notebook with a failed lesson claim is printed as ``FAILED``.
     """
     results: list[dict] = []
     with cf.ProcessPoolExecutor(max_workers=max(1, min(jobs, len(jobs_list) or 1))) as pool:
@@ -347,7 +348,9 @@ def execute_all(jobs_list: list[tuple[Path, Path]], parameters: dict, env: dict[
             rec = fut.result()
             rec["notebook"] = _rel(Path(rec["notebook"]))
             results.append(rec)
-            mark = "ok    " if rec["status"] == "ok" else "FAILED"
+            # a failed lesson claim fails the notebook (not in smoke mode: its numbers mean nothing)
+            ok = rec["status"] == "ok" and not (enforce_claims and rec.get("failed_claims"))
+            mark = "ok    " if ok else "FAILED"
             note = f"  {rec['claims']} claim(s)" if rec.get("claims") else ""
             if rec.get("failed_claims"):
                 note += f", {len(rec['failed_claims'])} failed lesson(s)"
@@ -764,7 +767,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Executing {len(jobs_list)} notebook(s): mode {mode}, device {args.device}, "
           f"{args.jobs} at a time", flush=True)
     t0 = time.perf_counter()
-    results = execute_all(jobs_list, params, kernel_env(args.jobs), args.jobs, claims_dir, args.heartbeat)
+    results = execute_all(jobs_list, params, kernel_env(args.jobs), args.jobs, claims_dir, args.heartbeat,
+                          enforce_claims=not args.smoke)
     if not args.smoke:  # a failed lesson claim fails the build (smoke numbers mean nothing)
         for r in results:
             if r["status"] == "ok" and r.get("failed_claims"):

@@ -86,6 +86,9 @@ def test_failed_lesson_claim_fails_the_build_naming_notebook_claim_and_values(fi
     line = next(x for x in proc.stderr.splitlines() if "broken_claim.ipynb" in x)
     assert line == ("ERROR: notebook tests/fixtures/broken_claim.ipynb: lesson claim 'residual beats plain' does not "
                     "hold: residual > plain with residual = 30.12, plain = 30.50"), proc.stderr
+    # the progress line marks it as failed too (it executed, but its lesson does not hold)
+    assert any(x.startswith("  [FAILED] tests/fixtures/broken_claim.ipynb") and "1 failed lesson(s)" in x
+               for x in proc.stdout.splitlines()), proc.stdout
     # the failed non-lesson claim does not fail anything; the executed notebook shows both verdicts
     recs = {r["notebook"]: r for r in json.loads((out / "timings.json").read_text())["notebooks"]}
     assert recs["tests/fixtures/broken_claim.ipynb"]["status"] == "failed"
@@ -121,6 +124,7 @@ def test_smoke_mode_reports_but_does_not_enforce_claims(tmp_path):
     rec = report["notebooks"][0]
     assert rec["status"] == "ok" and len(rec["failed_claims"]) == 1
     assert "1 failed lesson(s)" in proc.stdout
+    assert "  [ok    ] tests/fixtures/broken_claim.ipynb" in proc.stdout  # reported, not a failure
 
 
 @pytest.mark.parametrize("args, msg", [(["--threads", "0"], "--threads"), (["--heartbeat", "-1"], "--heartbeat")])
