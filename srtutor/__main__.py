@@ -1,4 +1,4 @@
-"""``python -m srtutor ...``: see :mod:`srtutor.cli`."""
-from srtutor.cli import main
+"""``python -m srtutor ...``: see :mod:`srtutor.cli` (:func:`srtutor.cli.run`)."""
+from srtutor.cli import run
 
-raise SystemExit(main())
+run()

@@ -30,13 +30,14 @@ Example::
 from __future__ import annotations
 
 import argparse
+import atexit
 import errno
 import importlib
 import json
 import os
 import sys
 from pathlib import Path
-from typing import Callable, Optional, Sequence
+from typing import Callable, NoReturn, Optional, Sequence
 
 __all__ = ["main", "build_parser", "add_evaluate_parser", "cmd_evaluate", "COMMANDS", "UsageError",
            "check_output_path", "check_device", "check_threads", "run_command"]
@@ -373,5 +374,38 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     return run_command(args.func, args, f"srtutor {args.command}")
 
 
+def run(argv: Optional[Sequence[str]] = None) -> NoReturn:
+    """The ``srtutor`` script and ``python -m srtutor``: :func:`main`, then a prompt exit.
+
+    Once the command is done, its output is flushed and the ``atexit`` handlers have run (files
+    are written atomically and closed before that), the process ends with :func:`os._exit`.
+    CPython's normal shutdown would then tear down every module that ``import torch`` loaded,
+    which takes about 0.6 s on a 2-core machine (``benchmarks/bench_evaluate.py`` prints this
+    "exit" time): longer than ``evaluate`` needs for Set5. Exceptions other than ``SystemExit``
+    (a bug: the traceback matters) end the process the normal way. Library code calls
+    :func:`main`, which returns.
+    """
+    try:
+        code = main(argv)
+    except SystemExit as exc:  # argparse: usage errors, --help, --version
+        code = exc.code
+    if code is None:
+        code = 0
+    elif not isinstance(code, int):
+        print(code, file=sys.stderr)
+        code = 1
+    _exit_now(code)
+
+
+def _exit_now(code: int) -> NoReturn:
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe (`| head`) or a closed stream: nothing to lose
+            pass
+    atexit._run_exitfuncs()  # logging.shutdown, multiprocessing's child clean-up, weakref finalizers
+    os._exit(code)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main())
+    run()

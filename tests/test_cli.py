@@ -139,6 +139,43 @@ def test_module_entry_point_exit_code(tmp_path):
     assert "benchmark Set5 not found" in proc.stderr and str(tmp_path) in proc.stderr
 
 
+_RUN = """
+import atexit, sys
+atexit.register(lambda: print("atexit handler ran", file=sys.stderr))
+from srtutor.cli import run
+run(sys.argv[1:])
+"""
+
+
+def _run_entry(*args, env=None):
+    return subprocess.run([sys.executable, "-c", _RUN, *args], capture_output=True, text=True, cwd=REPO,
+                          env=env, timeout=300)
+
+
+def test_run_exits_with_mains_code_after_atexit_handlers(tmp_path):
+    # --version: argparse's SystemExit(0); the version line is flushed before os._exit
+    proc = _run_entry("--version")
+    assert proc.returncode == 0 and proc.stdout.startswith("srtutor ") and "atexit handler ran" in proc.stderr
+    # a usage error of a command: exit 2, one error line, then the atexit handler
+    proc = _run_entry("evaluate", "--dataset", "Set5", "--scale", "4", env=dict(os.environ, SRTUTOR_DATA=str(tmp_path)))
+    lines = proc.stderr.splitlines()
+    assert proc.returncode == 2 and lines[0].startswith("srtutor evaluate: error: --dataset Set5")
+    assert lines[1:] == ["atexit handler ran"]
+    # argparse's own usage error (a required option missing): exit 2
+    proc = _run_entry("evaluate", "--scale", "2")
+    assert proc.returncode == 2 and "required: --dataset" in proc.stderr and "atexit handler ran" in proc.stderr
+
+
+@needs_data
+def test_run_writes_the_whole_json_through_a_pipe():
+    # the largest output of the command (per-image rows of B100) must reach the pipe complete
+    proc = _run_entry("evaluate", "--dataset", "B100", "--scale", "4", "--format", "json", "--data-dir", str(DATA))
+    assert proc.returncode == 0, proc.stderr
+    res = json.loads(proc.stdout)
+    assert res["n_images"] == len(res["images"]) == 100
+    assert abs(res["psnr"] - 25.96) < 0.005  # the published B100 x4 bicubic figure (srcnn protocol)
+
+
 def _downloaded(name):
     env = os.environ.get("SRTUTOR_DATA")
     if not env:
