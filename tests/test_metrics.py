@@ -456,3 +456,32 @@ def test_gradient_ratio_hand_values():
     assert r.tolist() == pytest.approx([0.5, 1.0])
     with pytest.raises(ValueError, match="2x2"):
         gradient_ratio(ramp[..., :1], ramp[..., :1])
+
+
+@pytest.mark.parametrize("policy, expect_single", [("PASSIVE", True), ("passive", True), ("ACTIVE", False), (None, False)])
+def test_ssim_blocks_on_the_calling_thread_when_openmp_threads_sleep(monkeypatch, policy, expect_single):
+    # with sleeping OpenMP threads the CPU blocks run on one intra-op thread (waking the others
+    # costs more than it gains); the caller's thread count is restored and the values do not change
+    if policy is None:
+        monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
+    else:
+        monkeypatch.setenv("OMP_WAIT_POLICY", policy)
+    g = torch.Generator().manual_seed(3)
+    x = torch.rand(2, 3, 96, 80, generator=g)
+    y = (x + 0.1 * torch.rand(2, 3, 96, 80, generator=g)).clamp(0, 1)
+    ref = metrics.ssim(x.double(), y.double(), precision="float64", reduction="none")
+    before = torch.get_num_threads()
+    calls = []
+    real = torch.set_num_threads
+    monkeypatch.setattr(torch, "set_num_threads", lambda n: (calls.append(n), real(n))[1])
+    real(2)
+    try:
+        got = metrics.ssim(x, y, reduction="none")
+        a = torch.rand(1, 1, 192, 192, generator=g)
+        ms = metrics.ms_ssim(a, (a + 0.1 * torch.rand(1, 1, 192, 192, generator=g)).clamp(0, 1))
+        assert torch.get_num_threads() == 2
+    finally:
+        real(before)
+    assert calls == ([1, 2] * 6 if expect_single else [])  # one ssim call + five MS-SSIM scales
+    assert torch.allclose(got.double(), ref, atol=1e-6, rtol=0)
+    assert 0 < float(ms) < 1
