@@ -84,6 +84,15 @@ def _check_scale(name: str, held: int, scale: Optional[int]) -> int:
     return held
 
 
+def _upsampler(name: str, state: Mapping[str, Tensor], prefix: str, features: int,
+               scale: Optional[int]) -> tuple[list[str], int]:
+    """The conv weight keys ``<prefix>.<i>.weight`` of a sub-pixel upsampler in stage order, and
+    the factor they make (checked against the requested ``scale``)."""
+    rx = re.compile(rf"{re.escape(prefix)}\.(\d+)\.weight")
+    convs = sorted((k for k in state if rx.fullmatch(k)), key=lambda k: int(rx.fullmatch(k).group(1)))
+    return convs, _check_scale(name, _subpixel_scale(state, convs, features), scale)
+
+
 def _mean_from_shift(state: dict[str, Tensor], rgb_range: float, problems: list[str]) -> Optional[tuple]:
     """Consume EDSR-PyTorch-style ``sub_mean``/``add_mean`` 1x1 convs; return the mean they hold in [0, 1]."""
     eye = torch.eye(3).view(3, 3, 1, 1)
@@ -128,9 +137,7 @@ def _rcan_build(name: str, state: Mapping[str, Tensor], scale: Optional[int], he
     squeeze = _need(state, f"body.0.{group}.0.{block}.3.{attention}.weight", "the channel attention")
     if n_groups == 0 or n_blocks == 0:
         raise OfficialCheckpointError("no residual groups found: not an RCAN checkpoint of this layout")
-    convs = sorted((k for k in state if re.fullmatch(rf"{ups}\.(\d+)\.weight", k)),
-                   key=lambda k: int(k.split(".")[-2]))
-    held = _check_scale(name, _subpixel_scale(state, convs, features), scale)
+    _, held = _upsampler(name, state, ups, features, scale)
     kw = dict(channels=colors, n_groups=n_groups, n_blocks=n_blocks, features=features,
               reduction=max(1, features // squeeze.shape[0]), rgb_range=options.pop("img_range", 255.0))
     kw.update(options)
@@ -196,8 +203,7 @@ def _edsr_basicsr(name: str, state: dict[str, Tensor], scale: Optional[int], **o
     first = _need(state, "conv_first.weight", "the first conv")
     features, colors = first.shape[:2]
     n_blocks = _count(state, r"body\.(\d+)\.conv1\.weight")
-    convs = sorted((k for k in state if re.fullmatch(r"upsample\.(\d+)\.weight", k)), key=lambda k: int(k.split(".")[1]))
-    held = _check_scale(name, _subpixel_scale(state, convs, features), scale)
+    convs, held = _upsampler(name, state, "upsample", features, scale)
     kw = dict(channels=colors, n_resblocks=n_blocks, features=features,
               res_scale=0.1 if features == 256 else 1.0, mean=mean)
     kw.update(options)
@@ -229,8 +235,7 @@ def _msrn_authors(name: str, state: dict[str, Tensor], scale: Optional[int], **o
     first = _need(state, "head.0.weight", "the head conv")
     features, colors = first.shape[:2]
     n_blocks = _count(state, r"body\.(\d+)\.conv_3_1\.weight")
-    convs = sorted((k for k in state if re.fullmatch(r"tail\.2\.(\d+)\.weight", k)), key=lambda k: int(k.split(".")[2]))
-    held = _check_scale(name, _subpixel_scale(state, convs, features), scale)
+    _, held = _upsampler(name, state, "tail.2", features, scale)
     kw = dict(channels=colors, n_blocks=n_blocks, features=features, rgb_range=255.0)
     kw.update(options)
     net = create(name, scale=held, **kw)
@@ -308,8 +313,7 @@ def _rdn_pytorch(name: str, state: dict[str, Tensor], scale: Optional[int], **op
     D = _count(state, r"rdbs\.(\d+)\.lff\.weight")
     C = _count(state, r"rdbs\.0\.layers\.(\d+)\.conv\.weight")
     G = _need(state, "rdbs.0.layers.0.conv.weight", "the first dense layer").shape[0]
-    convs = sorted((k for k in state if re.fullmatch(r"upscale\.(\d+)\.weight", k)), key=lambda k: int(k.split(".")[1]))
-    held = _check_scale(name, _subpixel_scale(state, convs, g0), scale)
+    _, held = _upsampler(name, state, "upscale", g0, scale)
     kw = dict(channels=colors, D=D, C=C, G=G, features=g0)
     kw.update(options)
     net = create(name, scale=held, **kw)
