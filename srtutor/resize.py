@@ -55,7 +55,7 @@ Tensor = torch.Tensor
 ScaleArg = Union[float, Sequence[float], None]
 SizeArg = Union[Sequence[Union[int, None]], None]
 
-__all__ = ["imresize", "modcrop", "contributions", "Resize", "KERNELS"]
+__all__ = ["imresize", "modcrop", "center_crop", "contributions", "Resize", "KERNELS"]
 
 
 # --------------------------------------------------------------------------- kernels
@@ -452,6 +452,19 @@ def modcrop(x: Union[Tensor, np.ndarray], scale: int) -> Union[Tensor, np.ndarra
     if isinstance(x, np.ndarray):
         return x[:h2, :w2]
     return x[..., :h2, :w2]
+
+
+def center_crop(x: Tensor, size: int) -> Tensor:
+    """The central ``size x size`` window of ``x`` ``(..., H, W)`` (a view); a side shorter than
+    ``size`` is kept whole. The offset is ``(H - size) // 2`` (the extra pixel of an odd
+    difference stays at the bottom/right), as the book's quick mode crops its validation images.
+    """
+    n = check_positive_int(size, "size")
+    if not isinstance(x, Tensor) or x.ndim < 2:
+        raise TypeError(f"x must be a tensor (..., H, W), got {type(x).__name__}")
+    h, w = x.shape[-2:]
+    t, l = max(0, (h - n) // 2), max(0, (w - n) // 2)
+    return x[..., t:t + n, l:l + n]
 
 
 class Resize(torch.nn.Module):

@@ -13,9 +13,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 import torch
 
-from srtutor.resize import Resize, contributions, imresize, modcrop
+from srtutor.resize import Resize, center_crop, contributions, imresize, modcrop
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -450,3 +452,24 @@ def test_nan_or_inf_pixel_refused_not_spread():
     chw = np.zeros((3, 20, 30), np.uint8)  # a channel-first uint8 array is not read as 3 rows of 30 channels
     with pytest.raises(ValueError, match="looks channel-first"):
         imresize(chw, scale=0.5)
+
+
+def test_center_crop_hand_computed_and_short_sides_kept():
+    x = torch.arange(7 * 10, dtype=torch.float32).view(1, 7, 10)
+    c = center_crop(x, 4)
+    assert c.shape == (1, 4, 4) and c[0, 0, 0] == 1 * 10 + 3  # rows 1..4, columns 3..6
+    assert center_crop(x, 8).shape == (1, 7, 8)  # H = 7 < 8: kept whole; W offset 1
+    assert torch.equal(center_crop(x, 8)[0, :, 0], x[0, :, 1])
+    with pytest.raises(ValueError):
+        center_crop(x, 0)
+
+
+@given(st.integers(1, 40), st.integers(1, 40), st.integers(1, 50))
+def test_center_crop_is_the_central_window(h, w, n):
+    x = torch.rand(2, h, w)
+    c = center_crop(x, n)
+    assert c.shape == (2, min(h, n), min(w, n))
+    t, l = max(0, (h - n) // 2), max(0, (w - n) // 2)
+    assert torch.equal(c, x[:, t:t + min(h, n), l:l + min(w, n)])
+    # centred: the pixels left out above and below differ by at most one (same left and right)
+    assert 0 <= (h - c.shape[-2]) - 2 * t <= 1 and 0 <= (w - c.shape[-1]) - 2 * l <= 1
